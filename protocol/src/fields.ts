@@ -1,0 +1,61 @@
+import { z } from "zod";
+import {
+  CHAT_TEXT_MAX_LENGTH,
+  ICE_CANDIDATE_MAX_LENGTH,
+  MEDIA_ID_MAX_LENGTH,
+  REQUEST_ID_MAX_LENGTH,
+  ROOM_ID_MAX_LENGTH,
+  ROOM_ID_PATTERN,
+  SDP_MAX_LENGTH,
+  TOKEN_MAX_LENGTH,
+  USERNAME_MAX_LENGTH,
+  USERNAME_PATTERN,
+} from "./limits.ts";
+
+/** Field schemas shared by several messages. */
+
+export const RoomId = z
+  .string()
+  .min(1)
+  .max(ROOM_ID_MAX_LENGTH)
+  .regex(ROOM_ID_PATTERN, "roomId may contain only letters, digits, '-' and '_'");
+
+export const Username = z
+  .string()
+  .min(1)
+  .max(USERNAME_MAX_LENGTH)
+  .regex(USERNAME_PATTERN, "username may contain letters, digits, spaces and . _ - (not at either end)");
+
+export const ChatText = z.string().min(1).max(CHAT_TEXT_MAX_LENGTH);
+
+/** ISO 8601 date-time as sent by `Date.prototype.toISOString()` (offsets allowed). */
+export const IsoTimestamp = z.iso.datetime({ offset: true });
+
+export const RequestId = z.string().min(1).max(REQUEST_ID_MAX_LENGTH);
+
+export const Token = z.string().min(1).max(TOKEN_MAX_LENGTH);
+
+export const MediaId = z.string().min(1).max(MEDIA_ID_MAX_LENGTH);
+
+/** RTCSessionDescriptionInit. */
+export const SessionDescription = z.object({
+  type: z.enum(["offer", "answer", "pranswer", "rollback"]),
+  sdp: z.string().max(SDP_MAX_LENGTH).optional(),
+});
+
+/** RTCIceCandidateInit (an empty `candidate` marks the end of candidates). */
+export const IceCandidateInit = z.object({
+  candidate: z.string().max(ICE_CANDIDATE_MAX_LENGTH).optional(),
+  sdpMid: z.string().max(32).nullable().optional(),
+  sdpMLineIndex: z.number().int().min(0).max(1024).nullable().optional(),
+  usernameFragment: z.string().max(256).nullable().optional(),
+});
+
+export const TransportDirection = z.enum(["send", "recv"]);
+
+/** What a participant currently sends, for mute badges in any call mode. */
+export const MediaState = z.object({
+  microphone: z.boolean(),
+  camera: z.boolean(),
+  screen: z.boolean(),
+});

@@ -1,0 +1,39 @@
+/**
+ * Limits every server enforces and every client may check before sending.
+ * They are part of the contract: a change here is a protocol change.
+ */
+
+/** Largest accepted WebSocket text frame, in UTF-8 bytes (SDP with many m-lines fits easily). */
+export const MAX_FRAME_BYTES = 64 * 1024;
+
+/** A room id: 1-64 characters of letters, digits, `-` and `_` (safe in URLs and logs). */
+export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const ROOM_ID_MAX_LENGTH = 64;
+
+/** A display name: 1-32 characters; letters, digits, spaces and `. _ -`; no leading or trailing space. */
+export const USERNAME_MAX_LENGTH = 32;
+export const USERNAME_PATTERN = /^[\p{L}\p{N}._-](?:[\p{L}\p{N} ._-]*[\p{L}\p{N}._-])?$/u;
+
+/** Longest chat message text, in characters. */
+export const CHAT_TEXT_MAX_LENGTH = 2000;
+
+/** Longest `requestId` a client may attach. */
+export const REQUEST_ID_MAX_LENGTH = 64;
+
+/** Longest opaque join token. */
+export const TOKEN_MAX_LENGTH = 2048;
+
+/** Longest id of a mediasoup object (transport, producer, consumer) on the wire. */
+export const MEDIA_ID_MAX_LENGTH = 64;
+
+/** Longest SDP accepted in a relayed offer or answer. */
+export const SDP_MAX_LENGTH = 60 * 1024;
+
+/** Longest ICE candidate line accepted in a relay. */
+export const ICE_CANDIDATE_MAX_LENGTH = 1024;
+
+/** Defaults a deployment can change (see the edge's configuration). */
+export const DEFAULT_MAX_PARTICIPANTS = 100;
+/** Token bucket per socket: burst size and refill per second. */
+export const DEFAULT_RATE_BURST = 60;
+export const DEFAULT_RATE_PER_SECOND = 30;
