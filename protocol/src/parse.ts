@@ -25,6 +25,11 @@ export function frameBytes(frame: string | ArrayBuffer | ArrayBufferView): numbe
 
 type Schemas = Record<string, z.ZodType>;
 
+/** A string or list over its length limit is `too-large`; a number out of range is just invalid. */
+function isLengthLimit(issue: z.core.$ZodIssue): boolean {
+  return issue.code === "too_big" && (issue.origin === "string" || issue.origin === "array");
+}
+
 function parseFrame<M>(frame: string | ArrayBuffer | ArrayBufferView, schemas: Schemas): Parsed<M> {
   if (typeof frame !== "string") {
     return { ok: false, error: errorMessage("invalid-message", "binary frames are not accepted; send JSON text") };
@@ -65,7 +70,7 @@ function parseFrame<M>(frame: string | ArrayBuffer | ArrayBufferView, schemas: S
   if (!data.success) {
     const issue = data.error.issues[0];
     const where = issue && issue.path.length > 0 ? `data.${issue.path.join(".")}` : "data";
-    const code: ErrorCode = data.error.issues.some((i) => i.code === "too_big") ? "too-large" : "invalid-message";
+    const code: ErrorCode = data.error.issues.some(isLengthLimit) ? "too-large" : "invalid-message";
     return {
       ok: false,
       error: errorMessage(code, `${type}: ${where}: ${issue?.message ?? "invalid"}`, requestId),

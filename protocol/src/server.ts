@@ -92,7 +92,8 @@ export const serverData = {
    * router), or fall back to the mesh when `sfu` is absent.
    */
   "media-reset": z.object({ reason: z.string().max(256), sfu: SfuInfo.optional() }),
-  error: z.object({ message: z.string().max(1024), code: ErrorCode }),
+  /** `code` was added to the original `{ message }`; an original-style error without it reads as `internal`. */
+  error: z.object({ message: z.string().max(1024), code: ErrorCode.default("internal") }),
 } as const;
 
 export type ServerMessageType = keyof typeof serverData;
