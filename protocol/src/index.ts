@@ -2,6 +2,8 @@ export * from "./client.ts";
 export * from "./errors.ts";
 export * from "./fields.ts";
 export * from "./limits.ts";
+export * from "./media-api.ts";
+export * from "./media-auth.ts";
 export * from "./mediasoup.ts";
 export * from "./parse.ts";
 export * from "./server.ts";

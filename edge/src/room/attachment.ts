@@ -1,0 +1,54 @@
+import { MediaState, RoomId, Username } from "@huddle/protocol";
+import { z } from "zod";
+
+/**
+ * Who a socket is, stored on the socket itself (`serializeAttachment`), so it
+ * survives hibernation and eviction of the Durable Object. Everything the room
+ * knows about its participants is rebuilt from these.
+ */
+export const SocketAttachment = z.object({
+  /** Layout version of this record. */
+  v: z.literal(1),
+  /** Random id of this connection (never reused), for per-socket bookkeeping. */
+  sid: z.string().min(1).max(64),
+  /** The room of the URL this socket connected to. */
+  roomId: RoomId,
+  /** Set while the socket is joined. */
+  username: Username.optional(),
+  /** When the socket joined (ms since epoch), to list users in join order. */
+  joinedAt: z.number().optional(),
+  /** The last `media-state` this participant sent. */
+  media: MediaState.optional(),
+});
+export type SocketAttachment = z.infer<typeof SocketAttachment>;
+
+export type JoinedAttachment = SocketAttachment & { username: string; joinedAt: number };
+
+export function newAttachment(roomId: string): SocketAttachment {
+  return { v: 1, sid: crypto.randomUUID(), roomId };
+}
+
+/** The attachment as written by this code (hot path: no validation). */
+export function readAttachment(ws: WebSocket): SocketAttachment | undefined {
+  const raw: unknown = ws.deserializeAttachment();
+  return raw === null ? undefined : (raw as SocketAttachment);
+}
+
+/** The attachment, validated (used when rebuilding the room after a wake-up). */
+export function readAttachmentChecked(ws: WebSocket): SocketAttachment | undefined {
+  const parsed = SocketAttachment.safeParse(ws.deserializeAttachment());
+  return parsed.success ? parsed.data : undefined;
+}
+
+export function writeAttachment(ws: WebSocket, attachment: SocketAttachment): void {
+  ws.serializeAttachment(attachment);
+}
+
+export function isJoined(attachment: SocketAttachment): attachment is JoinedAttachment {
+  return attachment.username !== undefined && attachment.joinedAt !== undefined;
+}
+
+/** The same socket, no longer joined. */
+export function withoutIdentity(attachment: SocketAttachment): SocketAttachment {
+  return { v: 1, sid: attachment.sid, roomId: attachment.roomId };
+}

@@ -1,0 +1,151 @@
+import { DurableObject } from "cloudflare:workers";
+import { type ClientMessage, errorMessage, parseClientMessage, RoomId } from "@huddle/protocol";
+import { type Config, readConfig } from "../config.ts";
+import type { Env } from "../env.ts";
+import { jsonError } from "../http.ts";
+import { isJoined, newAttachment, readAttachment, type SocketAttachment, writeAttachment } from "./attachment.ts";
+import { send } from "./broadcast.ts";
+import type { RoomContext, Sender } from "./context.ts";
+import { PING_FRAME, PONG_FRAME } from "./keepalive.ts";
+import { RateLimiter } from "./rate-limit.ts";
+import { requestIdOf } from "./request-id.ts";
+import { type Member, Roster } from "./roster.ts";
+import { isSfuMessage, noSfu, type SfuHandler } from "./sfu.ts";
+import { chat, depart, join, leave, mediaState, relay } from "./signaling.ts";
+
+/** Close code for a socket the room cannot serve (unreadable identity). */
+const CLOSE_INTERNAL = 1011;
+
+/** What a running instance keeps in memory; rebuilt from the sockets after every wake-up. */
+interface Live extends RoomContext {
+  readonly limiter: RateLimiter;
+  /** Sockets whose close/error was handled by this instance (close and error may both arrive). */
+  readonly gone: Set<string>;
+}
+
+/**
+ * One room: its sockets are hibernatable, and each socket's attachment says
+ * who it is. Nothing lives only in memory: after eviction the first event
+ * rebuilds the roster from `ctx.getWebSockets()`.
+ */
+export class Room extends DurableObject<Env> {
+  private live: Live | undefined;
+  private readonly sfu: SfuHandler = noSfu;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // Answered by the runtime without waking the object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
+  }
+
+  private room(): Live {
+    if (this.live !== undefined) return this.live;
+    const config: Config = readConfig(this.env);
+    const { roster, unusable } = Roster.fromSockets(this.ctx.getWebSockets());
+    for (const ws of unusable) closeQuietly(ws, CLOSE_INTERNAL, "unreadable socket state");
+    this.live = {
+      config,
+      roster,
+      sfu: this.sfu,
+      limiter: new RateLimiter(config.rateBurst, config.ratePerSecond),
+      gone: new Set(),
+    };
+    return this.live;
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const roomId = RoomId.safeParse(new URL(request.url).pathname.match(/^\/rooms\/([^/]+)\/ws$/)?.[1]);
+    if (!roomId.success) return jsonError(400, "invalid-room-id", "the room id in the URL is not valid");
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return jsonError(426, "upgrade-required", "this endpoint only accepts WebSocket upgrades");
+    }
+    const room = this.room();
+    if (this.ctx.getWebSockets().length >= room.config.maxSockets) {
+      return jsonError(503, "room-full", "the room has too many open connections");
+    }
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server);
+    writeAttachment(server, newAttachment(roomId.data));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, frame: string | ArrayBuffer): Promise<void> {
+    const room = this.room();
+    const attachment = readAttachment(ws);
+    if (attachment === undefined) return closeQuietly(ws, CLOSE_INTERNAL, "unreadable socket state");
+    if (!room.limiter.allow(attachment.sid)) {
+      const limit = `${room.config.rateBurst} messages, refilled at ${room.config.ratePerSecond}/s`;
+      send(ws, errorMessage("rate-limited", `too many messages (limit: ${limit}); slow down`, requestIdOf(frame)));
+      return;
+    }
+    const parsed = parseClientMessage(frame);
+    if (!parsed.ok) return void send(ws, parsed.error);
+    try {
+      await this.dispatch(room, { ws, attachment }, parsed.message);
+    } catch (error) {
+      console.error(`room: ${parsed.message.type} failed:`, error);
+      send(ws, errorMessage("internal", `${parsed.message.type} failed on the server`, parsed.message.requestId));
+    }
+  }
+
+  private async dispatch(room: Live, sender: Sender, message: ClientMessage): Promise<void> {
+    if (message.type === "join-room") return join(room, sender, message);
+    const member = memberOf(room, sender.attachment);
+    if (member === undefined) {
+      send(sender.ws, errorMessage("not-joined", `${message.type}: join the room first`, message.requestId));
+      return;
+    }
+    if (isSfuMessage(message)) return room.sfu.handle(room, member, message);
+    switch (message.type) {
+      case "leave-room":
+        return leave(room, member, message);
+      case "chat-message":
+        return chat(room, member, message);
+      case "webrtc-offer":
+      case "webrtc-answer":
+      case "webrtc-ice-candidate":
+        return relay(room, member, message);
+      case "media-state":
+        return mediaState(room, member, message);
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, _reason: string, _wasClean: boolean): Promise<void> {
+    await this.disconnect(ws);
+    // Completes the closing handshake (a no-op where the runtime already replied).
+    closeQuietly(ws, code >= 3000 && code <= 4999 ? code : 1000, "closed");
+  }
+
+  override async webSocketError(ws: WebSocket, _error: unknown): Promise<void> {
+    await this.disconnect(ws);
+  }
+
+  /** A socket closed or failed: it counts as leave-room, exactly once. */
+  private async disconnect(ws: WebSocket): Promise<void> {
+    const room = this.room();
+    const attachment = readAttachment(ws);
+    if (attachment === undefined || room.gone.has(attachment.sid)) return;
+    room.gone.add(attachment.sid);
+    room.limiter.forget(attachment.sid);
+    if (!isJoined(attachment)) return;
+    const holder = room.roster.get(attachment.username);
+    // Someone else holds the name: this socket already left (and the name was taken again).
+    if (holder !== undefined && holder.attachment.sid !== attachment.sid) return;
+    await depart(room, holder ?? { ws, attachment });
+  }
+}
+
+/** The roster entry of this socket, if it is joined. */
+function memberOf(room: Live, attachment: SocketAttachment): Member | undefined {
+  if (attachment.username === undefined) return undefined;
+  const member = room.roster.get(attachment.username);
+  return member?.attachment.sid === attachment.sid ? member : undefined;
+}
+
+function closeQuietly(ws: WebSocket, code: number, reason: string): void {
+  try {
+    ws.close(code, reason);
+  } catch {
+    // already closed
+  }
+}

@@ -1,0 +1,229 @@
+import {
+  type ClosePeerResponse,
+  type CloseRoomResponse,
+  ConnectPlainTransportRequest,
+  ConnectTransportRequest,
+  type ConnectTransportResponse,
+  ConsumeRequest,
+  type ConsumerStateResponse,
+  CreatePlainTransportRequest,
+  CreateTransportRequest,
+  EmptyBody,
+  type EnsureRoomResponse,
+  MediaId,
+  MediaPeerId,
+  ProduceRequest,
+  type ProducerStateResponse,
+  RoomId,
+} from "@huddle/protocol";
+import { ApiError, mediaCall, notFound } from "../errors.ts";
+import type { Room } from "../room.ts";
+import type { RoomRegistry } from "../rooms.ts";
+import { parseBody } from "./http.ts";
+import type { Route, RouteContext } from "./router.ts";
+
+export type RoomRoutesOptions = { rooms: RoomRegistry; allowPlain: boolean };
+
+function decode(raw: string | undefined, name: string): string {
+  try {
+    return decodeURIComponent(raw ?? "");
+  } catch {
+    throw new ApiError(400, "invalid-param", `${name} is not valid percent-encoding`);
+  }
+}
+
+function roomIdOf(ctx: RouteContext): string {
+  const value = decode(ctx.params.roomId, "roomId");
+  if (!RoomId.safeParse(value).success) {
+    throw new ApiError(400, "invalid-param", "roomId: 1-64 characters of letters, digits, '-' and '_'");
+  }
+  return value;
+}
+
+function peerIdOf(ctx: RouteContext): string {
+  const value = decode(ctx.params.peerId, "peerId");
+  const parsed = MediaPeerId.safeParse(value);
+  if (!parsed.success) throw new ApiError(400, "invalid-param", `peerId: ${parsed.error.issues[0]?.message}`);
+  return value;
+}
+
+/** A transport, producer or consumer id: anything that cannot be one is simply not found. */
+function mediaIdOf(ctx: RouteContext, name: string): string {
+  const value = decode(ctx.params[name], name);
+  if (!MediaId.safeParse(value).success) throw notFound(`${name.replace(/Id$/, "")} ${value.slice(0, 64)}`);
+  return value;
+}
+
+const PEER = "/v1/rooms/:roomId/peers/:peerId";
+
+/** The room, peer, transport, producer and consumer routes. */
+export function roomRoutes({ rooms, allowPlain }: RoomRoutesOptions): Route[] {
+  const room = (ctx: RouteContext): Room => rooms.get(roomIdOf(ctx));
+  const peerOf = (ctx: RouteContext) => room(ctx).peer(peerIdOf(ctx));
+  const transportOf = (ctx: RouteContext) => peerOf(ctx).transport(mediaIdOf(ctx, "transportId"));
+
+  return [
+    {
+      method: "PUT",
+      path: "/v1/rooms/:roomId",
+      auth: "signed",
+      handler: async (ctx) => {
+        const roomId = roomIdOf(ctx);
+        parseBody(EmptyBody, ctx.body);
+        const { room, created } = await rooms.ensure(roomId);
+        const json: EnsureRoomResponse = {
+          roomId,
+          rtpCapabilities: room.router.rtpCapabilities as unknown as EnsureRoomResponse["rtpCapabilities"],
+          created,
+          worker: room.worker.index,
+        };
+        return { status: created ? 201 : 200, json };
+      },
+    },
+    {
+      method: "GET",
+      path: "/v1/rooms/:roomId",
+      auth: "signed",
+      handler: (ctx) => ({ json: room(ctx).state() }),
+    },
+    {
+      method: "DELETE",
+      path: "/v1/rooms/:roomId",
+      auth: "signed",
+      handler: (ctx) => {
+        const roomId = roomIdOf(ctx);
+        parseBody(EmptyBody, ctx.body);
+        rooms.close(roomId);
+        const json: CloseRoomResponse = { roomId, closed: true };
+        return { json };
+      },
+    },
+    {
+      method: "DELETE",
+      path: PEER,
+      auth: "signed",
+      handler: (ctx) => {
+        const r = room(ctx);
+        const peerId = peerIdOf(ctx);
+        parseBody(EmptyBody, ctx.body);
+        const json: ClosePeerResponse = { peerId, closed: r.closePeer(peerId) };
+        return { json };
+      },
+    },
+    {
+      method: "POST",
+      path: `${PEER}/transports`,
+      auth: "signed",
+      handler: async (ctx) => {
+        const r = room(ctx);
+        const peerId = peerIdOf(ctx);
+        const body = parseBody(CreateTransportRequest, ctx.body);
+        return { status: 201, json: await r.createWebRtcTransport(peerId, body) };
+      },
+    },
+    {
+      method: "POST",
+      path: `${PEER}/plain-transports`,
+      auth: "signed",
+      handler: async (ctx) => {
+        const r = room(ctx);
+        const peerId = peerIdOf(ctx);
+        if (!allowPlain) {
+          throw new ApiError(403, "plain-disabled", "plain transports are disabled (MEDIA_NODE_ALLOW_PLAIN)");
+        }
+        const body = parseBody(CreatePlainTransportRequest, ctx.body);
+        return { status: 201, json: await r.createPlainTransport(peerId, body) };
+      },
+    },
+    {
+      method: "DELETE",
+      path: `${PEER}/transports/:transportId`,
+      auth: "signed",
+      handler: (ctx) => {
+        const entry = transportOf(ctx);
+        parseBody(EmptyBody, ctx.body);
+        entry.transport.close();
+        return { json: { transportId: entry.transport.id, closed: true } };
+      },
+    },
+    {
+      method: "POST",
+      path: `${PEER}/transports/:transportId/connect`,
+      auth: "signed",
+      handler: async (ctx) => {
+        const r = room(ctx);
+        const entry = transportOf(ctx);
+        if (entry.type === "webrtc") {
+          const body = parseBody(ConnectTransportRequest, ctx.body);
+          await r.connectWebRtc(entry, body.dtlsParameters);
+        } else {
+          const body = parseBody(ConnectPlainTransportRequest, ctx.body);
+          await r.connectPlain(entry, body);
+        }
+        const json: ConnectTransportResponse = { transportId: entry.transport.id };
+        return { json };
+      },
+    },
+    {
+      method: "POST",
+      path: `${PEER}/transports/:transportId/produce`,
+      auth: "signed",
+      handler: async (ctx) => {
+        const r = room(ctx);
+        const entry = transportOf(ctx);
+        const body = parseBody(ProduceRequest, ctx.body);
+        return { status: 201, json: await r.produce(entry, body) };
+      },
+    },
+    {
+      method: "POST",
+      path: `${PEER}/transports/:transportId/consume`,
+      auth: "signed",
+      handler: async (ctx) => {
+        const r = room(ctx);
+        const entry = transportOf(ctx);
+        const body = parseBody(ConsumeRequest, ctx.body);
+        return { status: 201, json: await r.consume(entry, body) };
+      },
+    },
+    ...(["resume", "pause"] as const).map(
+      (action): Route => ({
+        method: "POST",
+        path: `${PEER}/consumers/:consumerId/${action}`,
+        auth: "signed",
+        handler: async (ctx) => {
+          const { consumer } = peerOf(ctx).consumer(mediaIdOf(ctx, "consumerId"));
+          parseBody(EmptyBody, ctx.body);
+          await mediaCall(() => (action === "resume" ? consumer.resume() : consumer.pause()));
+          const json: ConsumerStateResponse = { consumerId: consumer.id, paused: consumer.paused };
+          return { json };
+        },
+      }),
+    ),
+    ...(["resume", "pause"] as const).map(
+      (action): Route => ({
+        method: "POST",
+        path: `${PEER}/producers/:producerId/${action}`,
+        auth: "signed",
+        handler: async (ctx) => {
+          const { producer } = peerOf(ctx).producer(mediaIdOf(ctx, "producerId"));
+          parseBody(EmptyBody, ctx.body);
+          await mediaCall(() => (action === "resume" ? producer.resume() : producer.pause()));
+          const json: ProducerStateResponse = { producerId: producer.id, paused: producer.paused };
+          return { json };
+        },
+      }),
+    ),
+    {
+      method: "DELETE",
+      path: `${PEER}/producers/:producerId`,
+      auth: "signed",
+      handler: (ctx) => {
+        const { producer } = peerOf(ctx).producer(mediaIdOf(ctx, "producerId"));
+        parseBody(EmptyBody, ctx.body);
+        producer.close();
+        return { json: { producerId: producer.id, closed: true } };
+      },
+    },
+  ];
+}

@@ -1,0 +1,138 @@
+import type { AddressInfo } from "node:net";
+import { type AnnounceRequest, ReplayGuard } from "@huddle/protocol";
+import * as mediasoup from "mediasoup";
+import { Announcer } from "./announce.ts";
+import { nodeRoutes } from "./api/node.ts";
+import { roomRoutes } from "./api/rooms.ts";
+import { createApiServer } from "./api/server.ts";
+import { type MediaNodeConfig, type MediaNodeOptions, parseConfig } from "./config.ts";
+import { EventLog } from "./events.ts";
+import { loadSnapshot } from "./load.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { HttpMetrics } from "./metrics.ts";
+import { RoomRegistry } from "./rooms.ts";
+import { WorkerPool } from "./workers.ts";
+
+export type MediaNode = {
+  /** Where the HTTP API listens (http://host:port). */
+  readonly url: string;
+  readonly port: number;
+  /** What the node announces to the edge. */
+  readonly publicUrl: string;
+  readonly config: MediaNodeConfig;
+  /** Stop accepting new rooms (existing rooms keep working). */
+  drain(): void;
+  /** Announce draining, stop the HTTP server and close every worker. Idempotent. */
+  close(): Promise<void>;
+};
+
+const hostForUrl = (host: string) => {
+  if (host === "0.0.0.0" || host === "::" || host === "[::]") return "127.0.0.1";
+  return host.includes(":") ? `[${host}]` : host;
+};
+
+/** Starts the workers and the HTTP API. Rejects when the config is invalid or a worker or port cannot start. */
+export async function startMediaNode(options: MediaNodeOptions, log?: Logger): Promise<MediaNode> {
+  const config = parseConfig(options);
+  const logger = log ?? createLogger(config.logLevel);
+  mediasoup.setLogEventListeners({
+    onwarn: (namespace, message) => logger.warn(message, { namespace }),
+    onerror: (namespace, message, error) => logger.error(message, { namespace, error }),
+  });
+
+  // mediasoup adds a SIGINT and a SIGTERM listener per worker: many cores must not trigger leak warnings.
+  process.setMaxListeners(Math.max(process.getMaxListeners(), config.workers * 2 + 10));
+  const events = new EventLog();
+  const pool = new WorkerPool({
+    workers: config.workers,
+    rtcPortMin: config.rtcPortMin,
+    rtcListenIp: config.rtcListenIp,
+    announcedIp: config.announcedIp,
+    logLevel: config.logLevel,
+    log: logger,
+  });
+  await pool.start();
+  const rooms = new RoomRegistry(pool, {
+    rtcListenIp: config.rtcListenIp,
+    announcedIp: config.announcedIp,
+    events,
+    log: logger,
+  });
+  const http = new HttpMetrics();
+  const load = () => loadSnapshot(pool, rooms, events);
+  const server = createApiServer({
+    routes: [...nodeRoutes({ pool, events, http, load }), ...roomRoutes({ rooms, allowPlain: config.allowPlain })],
+    auth: { secret: config.secret, replay: new ReplayGuard(), metricsToken: config.metricsToken },
+    metrics: http,
+    log: logger,
+    health: () => ({ ok: pool.alive.length > 0, workers: pool.alive.length }),
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+  server.on("error", (error) => logger.error("http server error", { error }));
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${hostForUrl(config.host)}:${port}`;
+  const publicUrl = config.publicUrl ?? url;
+
+  const announcement = async (): Promise<AnnounceRequest> => {
+    const snapshot = await load();
+    return {
+      url: publicUrl,
+      version: mediasoup.version,
+      draining: snapshot.draining,
+      capacity: { workers: pool.size },
+      load: { ...snapshot.totals, cpuPercent: snapshot.cpuPercent },
+      eventSeq: snapshot.eventSeq,
+    };
+  };
+  const announcer =
+    config.edgeUrl === undefined
+      ? undefined
+      : new Announcer({
+          edgeUrl: config.edgeUrl,
+          secret: config.secret,
+          intervalMs: config.announceIntervalMs,
+          snapshot: announcement,
+          log: logger,
+        });
+  announcer?.start();
+  logger.info("media node listening", { url, publicUrl, workers: pool.size });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    publicUrl,
+    config,
+    drain: () => rooms.drain(),
+    close: () => {
+      closing ??= (async () => {
+        rooms.drain();
+        if (announcer !== undefined) {
+          const final = await announcement().catch(() => undefined);
+          await announcer.stop(final);
+        }
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+          setTimeout(() => server.closeAllConnections(), 1000).unref();
+        });
+        rooms.closeAll();
+        await pool.close();
+        logger.info("media node closed");
+      })();
+      return closing;
+    },
+  };
+}

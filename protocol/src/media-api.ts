@@ -1,0 +1,407 @@
+import { z } from "zod";
+import { MediaId, RoomId, TransportDirection } from "./fields.ts";
+import { AppData, DtlsParameters, MediaKind, RtpCapabilities, RtpParameters } from "./mediasoup.ts";
+import { serverData } from "./server.ts";
+
+/**
+ * The HTTP API of a media node, called by the edge (never by browsers).
+ * JSON in and out; every request is signed (media-auth.ts). The paths are
+ * built by `mediaPaths`; media-node/README.md describes each route.
+ */
+
+export const MEDIA_API_VERSION = "v1";
+
+/** Largest request body a media node reads, in bytes. */
+export const MEDIA_API_MAX_BODY_BYTES = 128 * 1024;
+
+/**
+ * A peer as the edge names it (one participant of a room on this node).
+ * Sent percent-encoded in paths (`mediaPaths` does it).
+ */
+export const MediaPeerId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\p{L}\p{N}\p{M} ._~@:+=-]+$/u, "peerId may contain letters, digits, spaces and . _ ~ @ : + = -");
+export type MediaPeerId = z.infer<typeof MediaPeerId>;
+
+/** Stable codes of `{ error: { code, message } }` bodies. */
+export const MEDIA_ERROR_CODES = [
+  /** 401: missing, malformed, stale, wrong or replayed signature. */
+  "unauthorized",
+  /** 400: the body is not JSON or does not match the route's schema (message: the zod issue). */
+  "invalid-body",
+  /** 400: a roomId or peerId in the path is not valid, or a query parameter is wrong. */
+  "invalid-param",
+  /** 404: unknown route, room, transport, producer or consumer (or not owned by that peer). */
+  "not-found",
+  /** 405: the path exists but not with this method. */
+  "method-not-allowed",
+  /** 410: the room's worker died (or its router closed); PUT the room again to get a new router. */
+  "room-lost",
+  /** 409: produce on a recv transport or consume on a send transport. */
+  "wrong-direction",
+  /** 409: the router cannot consume that producer with the given rtpCapabilities. */
+  "cannot-consume",
+  /** 409: the object is in a state that forbids the call (e.g. connect twice). */
+  "invalid-state",
+  /** 400: mediasoup rejected the parameters (message: mediasoup's). */
+  "rejected",
+  /** 413: the body is larger than MEDIA_API_MAX_BODY_BYTES. */
+  "too-large",
+  /** 403: plain transports are disabled on this node (MEDIA_NODE_ALLOW_PLAIN). */
+  "plain-disabled",
+  /** 503: the node is draining (no new rooms) or has no live worker. */
+  "unavailable",
+  /** 500: a bug; the request may be retried. */
+  "internal",
+] as const;
+export const MediaErrorCode = z.enum(MEDIA_ERROR_CODES);
+export type MediaErrorCode = z.infer<typeof MediaErrorCode>;
+
+export const MediaErrorBody = z.object({ error: z.object({ code: MediaErrorCode, message: z.string() }) });
+export type MediaErrorBody = z.infer<typeof MediaErrorBody>;
+
+/** Body of routes that take none: absent, or `{}`. */
+export const EmptyBody = z.strictObject({});
+
+// ---- rooms ----------------------------------------------------------------
+
+/** PUT /v1/rooms/:roomId — ensure the room has a router (idempotent). */
+export const EnsureRoomResponse = z.object({
+  roomId: RoomId,
+  rtpCapabilities: RtpCapabilities,
+  /** True when this call created the router (first call, or after the room was lost). */
+  created: z.boolean(),
+  worker: z.number().int().nonnegative(),
+});
+export type EnsureRoomResponse = z.infer<typeof EnsureRoomResponse>;
+
+export const TransportKind = z.enum(["webrtc", "plain"]);
+
+export const TransportInfo = z.object({
+  id: MediaId,
+  type: TransportKind,
+  direction: TransportDirection,
+  /** WebRTC transports: mediasoup's ICE and DTLS states. */
+  iceState: z.string().optional(),
+  dtlsState: z.string().optional(),
+});
+
+export const PeerProducerInfo = z.object({
+  id: MediaId,
+  transportId: MediaId,
+  kind: MediaKind,
+  paused: z.boolean(),
+  appData: AppData.optional(),
+});
+
+export const PeerConsumerInfo = z.object({
+  id: MediaId,
+  transportId: MediaId,
+  producerId: MediaId,
+  kind: MediaKind,
+  paused: z.boolean(),
+  producerPaused: z.boolean(),
+});
+
+export const PeerState = z.object({
+  peerId: MediaPeerId,
+  transports: z.array(TransportInfo),
+  producers: z.array(PeerProducerInfo),
+  consumers: z.array(PeerConsumerInfo),
+});
+export type PeerState = z.infer<typeof PeerState>;
+
+export const MediaEventBase = z.object({
+  /** Node-wide sequence number, increasing by one per event. */
+  seq: z.number().int().positive(),
+  at: z.iso.datetime(),
+});
+
+/** Something that happened without the edge asking for it (a worker died, DTLS failed, ...). */
+export const MediaEvent = z.discriminatedUnion("type", [
+  MediaEventBase.extend({
+    type: z.literal("room-lost"),
+    roomId: RoomId,
+    reason: z.enum(["worker-died", "router-closed"]),
+  }),
+  MediaEventBase.extend({
+    type: z.literal("worker-died"),
+    worker: z.number().int().nonnegative(),
+    pid: z.number().int(),
+    rooms: z.array(RoomId),
+  }),
+  MediaEventBase.extend({
+    type: z.literal("transport-closed"),
+    roomId: RoomId,
+    peerId: MediaPeerId,
+    transportId: MediaId,
+    reason: z.enum(["dtls-failed", "dtls-closed", "ice-disconnected"]),
+  }),
+  MediaEventBase.extend({
+    type: z.literal("producer-closed"),
+    roomId: RoomId,
+    peerId: MediaPeerId,
+    producerId: MediaId,
+    reason: z.literal("transport-closed"),
+  }),
+]);
+export type MediaEvent = z.infer<typeof MediaEvent>;
+
+/** GET /v1/rooms/:roomId — what the node holds for a room (for the edge to rebuild `joined.sfu`). */
+export const RoomState = z.object({
+  roomId: RoomId,
+  worker: z.object({ index: z.number().int().nonnegative(), pid: z.number().int() }),
+  rtpCapabilities: RtpCapabilities,
+  peers: z.array(PeerState),
+  /** Every producer of the room, with its owner. */
+  producers: z.array(
+    z.object({
+      producerId: MediaId,
+      peerId: MediaPeerId,
+      kind: MediaKind,
+      paused: z.boolean(),
+      appData: AppData.optional(),
+    }),
+  ),
+  /** Recent spontaneous closures in this room (bounded; see GET /v1/events for the full feed). */
+  events: z.array(MediaEvent),
+});
+export type RoomState = z.infer<typeof RoomState>;
+
+export const CloseRoomResponse = z.object({ roomId: RoomId, closed: z.literal(true) });
+export type CloseRoomResponse = z.infer<typeof CloseRoomResponse>;
+
+// ---- peers and transports -------------------------------------------------
+
+/** POST /v1/rooms/:roomId/peers/:peerId/transports */
+export const CreateTransportRequest = z.strictObject({
+  direction: TransportDirection,
+  /** Open an SCTP association (data channels). Default false. */
+  sctp: z.boolean().optional(),
+});
+export type CreateTransportRequest = z.infer<typeof CreateTransportRequest>;
+
+/** Same shape as the client-facing `webRtcTransportCreated`. */
+export const CreateTransportResponse = serverData.webRtcTransportCreated;
+export type CreateTransportResponse = z.infer<typeof CreateTransportResponse>;
+
+/** POST .../transports/:transportId/connect (WebRTC transports). */
+export const ConnectTransportRequest = z.strictObject({
+  dtlsParameters: DtlsParameters,
+});
+export type ConnectTransportRequest = z.infer<typeof ConnectTransportRequest>;
+
+export const ConnectTransportResponse = z.object({ transportId: MediaId });
+export type ConnectTransportResponse = z.infer<typeof ConnectTransportResponse>;
+
+/** DELETE .../transports/:transportId */
+export const CloseTransportResponse = z.object({ transportId: MediaId, closed: z.literal(true) });
+
+/** POST .../transports/:transportId/produce */
+export const ProduceRequest = z.strictObject({
+  kind: MediaKind,
+  rtpParameters: RtpParameters,
+  appData: AppData.optional(),
+  /** Start paused. Default false. */
+  paused: z.boolean().optional(),
+});
+export type ProduceRequest = z.infer<typeof ProduceRequest>;
+
+export const ProduceResponse = z.object({ id: MediaId, kind: MediaKind });
+export type ProduceResponse = z.infer<typeof ProduceResponse>;
+
+/** POST .../transports/:transportId/consume — the consumer is always created paused. */
+export const ConsumeRequest = z.strictObject({
+  producerId: MediaId,
+  rtpCapabilities: RtpCapabilities,
+});
+export type ConsumeRequest = z.infer<typeof ConsumeRequest>;
+
+export const ConsumeResponse = z.object({
+  id: MediaId,
+  producerId: MediaId,
+  /** The peer that owns the producer (the edge maps it to a username). */
+  producerPeerId: MediaPeerId,
+  kind: MediaKind,
+  rtpParameters: RtpParameters,
+  producerPaused: z.boolean(),
+  /** The producer's appData. */
+  appData: AppData.optional(),
+});
+export type ConsumeResponse = z.infer<typeof ConsumeResponse>;
+
+/** POST .../consumers/:consumerId/resume */
+export const ConsumerStateResponse = z.object({ consumerId: MediaId, paused: z.boolean() });
+export type ConsumerStateResponse = z.infer<typeof ConsumerStateResponse>;
+
+/** POST .../producers/:producerId/pause|resume */
+export const ProducerStateResponse = z.object({ producerId: MediaId, paused: z.boolean() });
+export type ProducerStateResponse = z.infer<typeof ProducerStateResponse>;
+
+/** DELETE .../producers/:producerId */
+export const CloseProducerResponse = z.object({ producerId: MediaId, closed: z.literal(true) });
+
+/** DELETE /v1/rooms/:roomId/peers/:peerId — idempotent: a peer with nothing open gets zeros. */
+export const ClosePeerResponse = z.object({
+  peerId: MediaPeerId,
+  closed: z.object({
+    transports: z.number().int().nonnegative(),
+    producers: z.number().int().nonnegative(),
+    consumers: z.number().int().nonnegative(),
+  }),
+});
+export type ClosePeerResponse = z.infer<typeof ClosePeerResponse>;
+
+// ---- plain transports (tests and benchmarks; MEDIA_NODE_ALLOW_PLAIN=true) ---
+
+/** POST /v1/rooms/:roomId/peers/:peerId/plain-transports */
+export const CreatePlainTransportRequest = z.strictObject({
+  direction: TransportDirection,
+  /** Learn the remote address from the first packet received. Default false. */
+  comedia: z.boolean().optional(),
+  /** RTP and RTCP on one port. Default true. */
+  rtcpMux: z.boolean().optional(),
+});
+export type CreatePlainTransportRequest = z.infer<typeof CreatePlainTransportRequest>;
+
+export const CreatePlainTransportResponse = z.object({
+  id: MediaId,
+  direction: TransportDirection,
+  ip: z.string(),
+  port: z.number().int(),
+  rtcpPort: z.number().int().optional(),
+});
+export type CreatePlainTransportResponse = z.infer<typeof CreatePlainTransportResponse>;
+
+/** POST .../transports/:transportId/connect (plain transports). */
+export const ConnectPlainTransportRequest = z.strictObject({
+  ip: z.union([z.ipv4(), z.ipv6()]),
+  port: z.number().int().min(1).max(65535),
+  rtcpPort: z.number().int().min(1).max(65535).optional(),
+});
+export type ConnectPlainTransportRequest = z.infer<typeof ConnectPlainTransportRequest>;
+
+// ---- node -----------------------------------------------------------------
+
+export const ObjectCounts = z.object({
+  rooms: z.number().int().nonnegative(),
+  transports: z.number().int().nonnegative(),
+  producers: z.number().int().nonnegative(),
+  consumers: z.number().int().nonnegative(),
+});
+export type ObjectCounts = z.infer<typeof ObjectCounts>;
+
+export const WorkerLoad = ObjectCounts.extend({
+  index: z.number().int().nonnegative(),
+  pid: z.number().int(),
+  /** False while a dead worker is being replaced. */
+  alive: z.boolean(),
+  /** UDP and TCP port of this worker's WebRtcServer. */
+  rtcPort: z.object({ udp: z.number().int(), tcp: z.number().int() }),
+  /** CPU of the worker process since the previous sample (0-100 per core), and in total (ms). */
+  cpuPercent: z.number().nonnegative(),
+  cpuMs: z.number().nonnegative(),
+});
+export type WorkerLoad = z.infer<typeof WorkerLoad>;
+
+/** GET /v1/load */
+export const LoadResponse = z.object({
+  draining: z.boolean(),
+  workers: z.array(WorkerLoad),
+  totals: ObjectCounts,
+  /** Mean CPU of live workers (0-100). */
+  cpuPercent: z.number().nonnegative(),
+  /** The newest event's `seq` (0 when none): poll /v1/events when it moves. */
+  eventSeq: z.number().int().nonnegative(),
+});
+export type LoadResponse = z.infer<typeof LoadResponse>;
+
+/** GET /v1/events?since=N — events with `seq > N`, oldest first. */
+export const EventsResponse = z.object({
+  events: z.array(MediaEvent),
+  /** Pass as `since` next time. */
+  next: z.number().int().nonnegative(),
+  /** True when events after `since` were dropped (buffer overflow): rebuild from GET /v1/rooms/:roomId. */
+  gap: z.boolean(),
+});
+export type EventsResponse = z.infer<typeof EventsResponse>;
+
+export const EventsQuery = z.object({
+  since: z
+    .string()
+    .regex(/^[0-9]{1,15}$/, "since must be a non-negative integer")
+    .transform(Number)
+    .optional(),
+});
+
+/** GET /v1/dump — object ids as the mediasoup workers themselves report them. */
+export const DumpResponse = z.object({
+  workers: z.array(
+    z.object({
+      index: z.number().int().nonnegative(),
+      pid: z.number().int(),
+      webRtcServers: z.array(z.object({ id: z.string(), webRtcTransportIds: z.array(z.string()) })),
+      routers: z.array(
+        z.object({
+          id: z.string(),
+          transportIds: z.array(z.string()),
+          producerIds: z.array(z.string()),
+          consumerIds: z.array(z.string()),
+        }),
+      ),
+    }),
+  ),
+});
+export type DumpResponse = z.infer<typeof DumpResponse>;
+
+/** POST {edge}/v1/media-nodes/announce — sent by each media node every few seconds. */
+export const AnnounceRequest = z.object({
+  /** Where the edge reaches this node (MEDIA_NODE_PUBLIC_URL). */
+  url: z.url(),
+  version: z.string().max(64),
+  draining: z.boolean(),
+  capacity: z.object({ workers: z.number().int().nonnegative() }),
+  load: ObjectCounts.extend({ cpuPercent: z.number().nonnegative() }),
+  eventSeq: z.number().int().nonnegative(),
+});
+export type AnnounceRequest = z.infer<typeof AnnounceRequest>;
+
+// ---- paths ----------------------------------------------------------------
+
+const enc = encodeURIComponent;
+const peerPath = (roomId: string, peerId: string) => `/v1/rooms/${enc(roomId)}/peers/${enc(peerId)}`;
+
+/** Builds request paths (ids percent-encoded). */
+export const mediaPaths = {
+  health: "/healthz",
+  metrics: "/metrics",
+  load: "/v1/load",
+  dump: "/v1/dump",
+  events: (since = 0) => `/v1/events?since=${since}`,
+  /** On the edge, not the media node. */
+  announce: "/v1/media-nodes/announce",
+  room: (roomId: string) => `/v1/rooms/${enc(roomId)}`,
+  peer: peerPath,
+  transports: (roomId: string, peerId: string) => `${peerPath(roomId, peerId)}/transports`,
+  plainTransports: (roomId: string, peerId: string) => `${peerPath(roomId, peerId)}/plain-transports`,
+  transport: (roomId: string, peerId: string, transportId: string) =>
+    `${peerPath(roomId, peerId)}/transports/${enc(transportId)}`,
+  connect: (roomId: string, peerId: string, transportId: string) =>
+    `${peerPath(roomId, peerId)}/transports/${enc(transportId)}/connect`,
+  produce: (roomId: string, peerId: string, transportId: string) =>
+    `${peerPath(roomId, peerId)}/transports/${enc(transportId)}/produce`,
+  consume: (roomId: string, peerId: string, transportId: string) =>
+    `${peerPath(roomId, peerId)}/transports/${enc(transportId)}/consume`,
+  consumerResume: (roomId: string, peerId: string, consumerId: string) =>
+    `${peerPath(roomId, peerId)}/consumers/${enc(consumerId)}/resume`,
+  consumerPause: (roomId: string, peerId: string, consumerId: string) =>
+    `${peerPath(roomId, peerId)}/consumers/${enc(consumerId)}/pause`,
+  producer: (roomId: string, peerId: string, producerId: string) =>
+    `${peerPath(roomId, peerId)}/producers/${enc(producerId)}`,
+  producerPause: (roomId: string, peerId: string, producerId: string) =>
+    `${peerPath(roomId, peerId)}/producers/${enc(producerId)}/pause`,
+  producerResume: (roomId: string, peerId: string, producerId: string) =>
+    `${peerPath(roomId, peerId)}/producers/${enc(producerId)}/resume`,
+} as const;

@@ -1,0 +1,177 @@
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+
+/** Mirrors web/src/call/types.ts InboundVideoStat (what `window.__huddle.inboundVideo()` returns). */
+export interface InboundVideo {
+  user: string;
+  source: "microphone" | "camera" | "screen";
+  framesDecoded: number;
+}
+
+declare global {
+  interface Window {
+    __huddle?: { mode: () => string | null; inboundVideo: () => Promise<InboundVideo[]> };
+  }
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails with `what`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+  intervalMs = 200,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : "";
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
+}
+
+export interface OpenOptions {
+  microphone?: boolean;
+  camera?: boolean;
+  viewport?: { width: number; height: number };
+  /** Open the room's lobby right away (default); false leaves the page blank for the caller. */
+  navigate?: boolean;
+}
+
+/** One participant: a browser context with one page of the web client. */
+export class CallPage {
+  readonly name: string;
+  readonly context: BrowserContext;
+  readonly page: Page;
+  readonly consoleErrors: string[] = [];
+
+  private constructor(name: string, context: BrowserContext, page: Page) {
+    this.name = name;
+    this.context = context;
+    this.page = page;
+    page.on("console", (message) => {
+      if (message.type() === "error") this.consoleErrors.push(message.text());
+    });
+    page.on("pageerror", (error) => this.consoleErrors.push(String(error)));
+  }
+
+  /** Opens the lobby of `room` with the microphone and camera preferences already chosen. */
+  static async open(browser: Browser, baseUrl: string, room: string, name: string, options: OpenOptions = {}) {
+    const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 720 } });
+    const prefs = {
+      microphone: options.microphone === true ? "on" : "off",
+      camera: options.camera === false ? "off" : "on",
+    };
+    // The lobby remembers these choices in localStorage; set them as a returning user would have.
+    await context.addInitScript((p: { microphone: string; camera: string }) => {
+      localStorage.setItem("huddle.microphone", p.microphone);
+      localStorage.setItem("huddle.camera", p.camera);
+    }, prefs);
+    const page = await context.newPage();
+    if (options.navigate !== false) await page.goto(`${baseUrl}/?room=${encodeURIComponent(room)}`);
+    return new CallPage(name, context, page);
+  }
+
+  /** Fills the name and presses "Join call"; resolves once the call view is up (or the lobby shows an error). */
+  async submitJoin(): Promise<void> {
+    await this.page.getByLabel("Your name").fill(this.name);
+    await this.page.getByRole("button", { name: "Join call" }).click();
+  }
+
+  async join(): Promise<void> {
+    await this.submitJoin();
+    await this.page.getByRole("status").filter({ hasText: "Connected" }).waitFor({ timeout: 30_000 });
+  }
+
+  joinError(): Locator {
+    return this.page.getByTestId("join-error");
+  }
+
+  tile(user: string, source: "camera" | "screen" = "camera"): Locator {
+    return this.page.locator(`article.tile[data-user="${user}"][data-source="${source}"]`);
+  }
+
+  mode(): Promise<string | null> {
+    return this.page.evaluate(() => window.__huddle?.mode() ?? null);
+  }
+
+  inboundVideo(): Promise<InboundVideo[]> {
+    return this.page.evaluate(() => window.__huddle?.inboundVideo() ?? Promise.resolve([]));
+  }
+
+  async framesFrom(user: string, source: "camera" | "screen"): Promise<number> {
+    const stats = await this.inboundVideo();
+    return stats.find((s) => s.user === user && s.source === source)?.framesDecoded ?? 0;
+  }
+
+  /**
+   * Waits until video from each of `users` is being decoded here: `framesDecoded` above zero,
+   * then higher again a moment later (decoding is ongoing, not a single stray frame).
+   */
+  async expectDecoding(users: string[], source: "camera" | "screen" = "camera", timeoutMs = 45_000) {
+    const first = new Map<string, number>();
+    for (const user of users) {
+      let last: InboundVideo[] = [];
+      const frames = await waitFor(
+        `${this.name} to decode ${source} video from ${user}`,
+        async () => {
+          last = await this.inboundVideo();
+          const found = last.find((s) => s.user === user && s.source === source)?.framesDecoded ?? 0;
+          return found > 0 ? found : undefined;
+        },
+        timeoutMs,
+      ).catch((error: unknown) => {
+        throw new Error(`${(error as Error).message}; inbound video here: ${JSON.stringify(last)}`);
+      });
+      first.set(user, frames);
+    }
+    const rising = new Map<string, [number, number]>();
+    for (const user of users) {
+      const before = first.get(user) ?? 0;
+      const after = await waitFor(
+        `${this.name}'s framesDecoded from ${user} (${source}) to rise above ${before}`,
+        async () => {
+          const frames = await this.framesFrom(user, source);
+          return frames > before ? frames : undefined;
+        },
+        15_000,
+      );
+      rising.set(user, [before, after]);
+    }
+    return rising;
+  }
+
+  chatInput(): Locator {
+    return this.page.getByRole("textbox", { name: "Message" });
+  }
+
+  async sendChat(text: string): Promise<void> {
+    await this.openChat();
+    const input = this.chatInput();
+    await input.fill(text);
+    await input.press("Enter");
+  }
+
+  chatMessage(text: string): Locator {
+    return this.page.locator("li.chat-message").filter({ hasText: text });
+  }
+
+  async openChat(): Promise<void> {
+    if (!(await this.chatInput().isVisible())) {
+      await this.page.getByRole("button", { name: "Chat" }).click();
+    }
+  }
+
+  control(label: string): Locator {
+    return this.page.getByRole("button", { name: label, exact: true });
+  }
+
+  async close(): Promise<void> {
+    await this.context.close().catch(() => {});
+  }
+}

@@ -1,0 +1,6 @@
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+export const WEB_DIST = join(REPO_ROOT, "web", "dist");
+export const ARTIFACTS = join(REPO_ROOT, "tests", "e2e", "artifacts");
