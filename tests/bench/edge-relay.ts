@@ -11,6 +11,7 @@ import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { WebSocket } from "ws";
+import { wranglerEnv } from "../../scripts/lib/wrangler-env.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const quick = process.argv.includes("--quick");
@@ -89,15 +90,7 @@ async function startEdge(): Promise<{ url: string; log: string[] }> {
   const inspectorPort = await freePort();
   mkdirSync(`${root}web/dist`, { recursive: true }); // the Worker's static assets; no build needed here
   const log: string[] = [];
-  const env = {
-    ...process.env,
-    WRANGLER_SEND_METRICS: "false",
-    WRANGLER_HIDE_BANNER: "true",
-    CLOUDFLARE_CF_FETCH_ENABLED: "false",
-    WRANGLER_SEND_ERROR_REPORTS: "false",
-    X_LOCAL_OBSERVABILITY: "false",
-    XDG_CONFIG_HOME: `${root}.wrangler/config`,
-  };
+  const env = wranglerEnv(root);
   const args = [
     `${root}node_modules/wrangler/bin/wrangler.js`,
     "dev",

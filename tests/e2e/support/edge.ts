@@ -1,22 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { wranglerEnv as offlineWranglerEnv } from "../../../scripts/lib/wrangler-env.ts";
 import { REPO_ROOT } from "./paths.ts";
 import { type Child, freePort, startChild, waitForHttp } from "./processes.ts";
 
 /** Environment for every wrangler run here: offline, quiet, config kept inside the project. */
 export function wranglerEnv(): NodeJS.ProcessEnv {
-  const configHome = join(REPO_ROOT, ".wrangler", "config");
-  mkdirSync(configHome, { recursive: true });
-  return {
-    ...process.env,
-    WRANGLER_SEND_METRICS: "false",
-    WRANGLER_HIDE_BANNER: "true",
-    CLOUDFLARE_CF_FETCH_ENABLED: "false",
-    WRANGLER_SEND_ERROR_REPORTS: "false",
-    X_LOCAL_OBSERVABILITY: "false",
-    XDG_CONFIG_HOME: configHome,
-  };
+  return offlineWranglerEnv(REPO_ROOT);
 }
 
 export interface Edge {
