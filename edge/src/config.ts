@@ -1,4 +1,9 @@
-import { DEFAULT_MAX_PARTICIPANTS, DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND } from "@huddle/protocol";
+import {
+  DEFAULT_MAX_PARTICIPANTS,
+  DEFAULT_RATE_BURST,
+  DEFAULT_RATE_PER_SECOND,
+  MEDIA_SECRET_MIN_LENGTH,
+} from "@huddle/protocol";
 import { z } from "zod";
 
 /** Hibernatable WebSockets one Durable Object can hold (Cloudflare limit). */
@@ -40,12 +45,74 @@ const OriginList = z.preprocess(
     .transform((origins) => (origins.length === 0 || origins.includes("*") ? "any" : new Set(origins))),
 );
 
+/** Media node defaults (ms). */
+export const DEFAULT_MEDIA_NODE_TTL_MS = 30_000;
+export const DEFAULT_MEDIA_CHECK_INTERVAL_MS = 5_000;
+export const DEFAULT_MEDIA_NODE_TIMEOUT_MS = 5_000;
+
+/** A media node's base URL, normalized (no trailing slash); undefined when it is not http(s). */
+export function normalizeNodeUrl(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+    if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") return undefined;
+    return url.toString().replace(/\/+$/, "");
+  } catch {
+    return undefined;
+  }
+}
+
+const NodeList = z.preprocess(
+  (value) => (value === undefined ? "" : value),
+  z
+    .string()
+    .transform((raw) =>
+      raw
+        .split(",")
+        .map((part) => part.trim())
+        .filter((part) => part !== ""),
+    )
+    .pipe(
+      z.array(
+        z.string().transform((value, ctx) => {
+          const url = normalizeNodeUrl(value);
+          if (url === undefined) {
+            ctx.addIssue({ code: "custom", message: `'${value}' is not an http(s) URL without query or credentials` });
+            return z.NEVER;
+          }
+          return url;
+        }),
+      ),
+    )
+    .transform((urls) => [...new Set(urls)]),
+);
+
+const Secret = z.preprocess(
+  unset,
+  z.string().min(MEDIA_SECRET_MIN_LENGTH, `must be at least ${MEDIA_SECRET_MIN_LENGTH} characters`).optional(),
+);
+
 const ConfigSchema = z.object({
   MAX_PARTICIPANTS: integer(DEFAULT_MAX_PARTICIPANTS, 1, Math.floor(MAX_SOCKETS_PER_OBJECT / 2)),
   RATE_BURST: integer(DEFAULT_RATE_BURST, 1, 1_000_000),
   RATE_PER_SECOND: z.preprocess(unset, z.coerce.number().positive().max(1_000_000).default(DEFAULT_RATE_PER_SECOND)),
   ALLOWED_ORIGINS: OriginList,
+  MEDIA_NODE_SECRET: Secret,
+  MEDIA_NODES: NodeList,
+  MEDIA_NODE_TTL_MS: integer(DEFAULT_MEDIA_NODE_TTL_MS, 1000, 3_600_000),
+  MEDIA_CHECK_INTERVAL_MS: integer(DEFAULT_MEDIA_CHECK_INTERVAL_MS, 100, 3_600_000),
+  MEDIA_NODE_TIMEOUT_MS: integer(DEFAULT_MEDIA_NODE_TIMEOUT_MS, 100, 120_000),
 });
+
+/** How the edge reaches media nodes; absent when no secret is set (every room is peer-to-peer). */
+export interface MediaConfig {
+  secret: string;
+  /** MEDIA_NODES: always candidates, no announcement needed. */
+  staticNodes: readonly string[];
+  nodeTtlMs: number;
+  checkIntervalMs: number;
+  timeoutMs: number;
+}
 
 export interface Config {
   maxParticipants: number;
@@ -54,6 +121,7 @@ export interface Config {
   rateBurst: number;
   ratePerSecond: number;
   allowedOrigins: "any" | ReadonlySet<string>;
+  media: MediaConfig | undefined;
 }
 
 export class ConfigError extends Error {
@@ -74,6 +142,11 @@ export function readConfig(vars: ConfigVars): Config {
     RATE_BURST: vars.RATE_BURST,
     RATE_PER_SECOND: vars.RATE_PER_SECOND,
     ALLOWED_ORIGINS: vars.ALLOWED_ORIGINS,
+    MEDIA_NODE_SECRET: vars.MEDIA_NODE_SECRET,
+    MEDIA_NODES: vars.MEDIA_NODES,
+    MEDIA_NODE_TTL_MS: vars.MEDIA_NODE_TTL_MS,
+    MEDIA_CHECK_INTERVAL_MS: vars.MEDIA_CHECK_INTERVAL_MS,
+    MEDIA_NODE_TIMEOUT_MS: vars.MEDIA_NODE_TIMEOUT_MS,
   });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "config"}: ${issue.message}`);
@@ -86,6 +159,16 @@ export function readConfig(vars: ConfigVars): Config {
     rateBurst: v.RATE_BURST,
     ratePerSecond: v.RATE_PER_SECOND,
     allowedOrigins: v.ALLOWED_ORIGINS,
+    media:
+      v.MEDIA_NODE_SECRET === undefined
+        ? undefined
+        : {
+            secret: v.MEDIA_NODE_SECRET,
+            staticNodes: v.MEDIA_NODES,
+            nodeTtlMs: v.MEDIA_NODE_TTL_MS,
+            checkIntervalMs: v.MEDIA_CHECK_INTERVAL_MS,
+            timeoutMs: v.MEDIA_NODE_TIMEOUT_MS,
+          },
   };
   cache.set(vars, config);
   return config;

@@ -1,9 +1,11 @@
-import { RoomId } from "@huddle/protocol";
+import { mediaPaths, RoomId } from "@huddle/protocol";
 import { Hono } from "hono";
 import { type Config, ConfigError, originAllowed, readConfig } from "./config.ts";
 import type { Env } from "./env.ts";
 import { jsonError } from "./http.ts";
+import { REGISTRY_NAME } from "./media/registry.ts";
 
+export { MediaRegistry } from "./media/registry.ts";
 export { Room } from "./room/room.ts";
 
 /** The configuration, or the 500 response that explains why it is invalid (also logged). */
@@ -45,9 +47,16 @@ app.get("/rooms/:roomId/ws", (c) => {
   return stub.fetch(new Request(new URL(`/rooms/${roomId.data}/ws`, c.req.url), c.req.raw));
 });
 
+// Media nodes announce themselves and operators list them; the registry checks the signature.
+const toRegistry = (c: { env: Env; req: { raw: Request } }) =>
+  c.env.MEDIA_REGISTRY.get(c.env.MEDIA_REGISTRY.idFromName(REGISTRY_NAME)).fetch(c.req.raw);
+app.post(mediaPaths.announce, toRegistry);
+app.get(mediaPaths.nodes, toRegistry);
+
 // Everything else under the Worker's routes (see run_worker_first) is an API path that does not exist.
 app.all("/rooms/*", () => jsonError(404, "not-found", "no such endpoint"));
 app.all("/healthz", () => jsonError(404, "not-found", "no such endpoint"));
+app.all("/v1/*", () => jsonError(404, "not-found", "no such endpoint"));
 
 // Requests that reach the Worker but belong to the web client: hand them to static assets.
 app.all("*", (c) => c.env.ASSETS.fetch(c.req.raw));

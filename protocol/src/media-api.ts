@@ -368,6 +368,37 @@ export const AnnounceRequest = z.object({
 });
 export type AnnounceRequest = z.infer<typeof AnnounceRequest>;
 
+/** The edge's answer to an announcement: how long it counts the node as live without another one. */
+export const AnnounceResponse = z.object({ ok: z.literal(true), ttlMs: z.number().int().positive() });
+export type AnnounceResponse = z.infer<typeof AnnounceResponse>;
+
+/** POST /v1/drain (on a media node) — stop taking new rooms; existing rooms keep working. Idempotent. */
+export const DrainResponse = z.object({ draining: z.literal(true) });
+export type DrainResponse = z.infer<typeof DrainResponse>;
+
+/** One media node as the edge's registry sees it. */
+export const MediaNodeStatus = z.object({
+  url: z.string(),
+  /** `static`: listed in MEDIA_NODES (no heartbeat needed); `announced`: sends heartbeats. */
+  source: z.enum(["static", "announced"]),
+  /** Gets new rooms: announced within the TTL (or static), not draining, not recently failed. */
+  eligible: z.boolean(),
+  draining: z.boolean(),
+  /** Milliseconds since the last announcement (null for a static node that never announced). */
+  lastSeenAgoMs: z.number().int().nonnegative().nullable(),
+  /** Until when (ms since epoch) a room reported it unreachable; 0 when never or cleared by an announcement. */
+  failedUntil: z.number().int().nonnegative(),
+  workers: z.number().int().nonnegative(),
+  load: ObjectCounts.extend({ cpuPercent: z.number().nonnegative() }),
+  /** Rooms placed on it since its last announcement (not yet in `load.rooms`). */
+  pending: z.number().int().nonnegative(),
+});
+export type MediaNodeStatus = z.infer<typeof MediaNodeStatus>;
+
+/** GET {edge}/v1/media-nodes (signed like every media request) — the registry's view. */
+export const MediaNodesResponse = z.object({ nodes: z.array(MediaNodeStatus) });
+export type MediaNodesResponse = z.infer<typeof MediaNodesResponse>;
+
 // ---- paths ----------------------------------------------------------------
 
 const enc = encodeURIComponent;
@@ -380,8 +411,11 @@ export const mediaPaths = {
   load: "/v1/load",
   dump: "/v1/dump",
   events: (since = 0) => `/v1/events?since=${since}`,
+  drain: "/v1/drain",
   /** On the edge, not the media node. */
   announce: "/v1/media-nodes/announce",
+  /** On the edge, not the media node. */
+  nodes: "/v1/media-nodes",
   room: (roomId: string) => `/v1/rooms/${enc(roomId)}`,
   peer: peerPath,
   transports: (roomId: string, peerId: string) => `${peerPath(roomId, peerId)}/transports`,

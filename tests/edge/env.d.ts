@@ -6,7 +6,7 @@ declare global {
     interface Env extends EdgeEnv {}
     interface GlobalProps {
       mainModule: typeof import("../../edge/src/index.ts");
-      durableNamespaces: "Room";
+      durableNamespaces: "Room" | "MediaRegistry";
     }
   }
 }

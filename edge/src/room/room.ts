@@ -3,10 +3,12 @@ import { type ClientMessage, errorMessage, parseClientMessage, RoomId } from "@h
 import { type Config, readConfig } from "../config.ts";
 import type { Env } from "../env.ts";
 import { jsonError } from "../http.ts";
+import { REGISTRY_NAME } from "../media/registry.ts";
 import { isJoined, newAttachment, readAttachment, type SocketAttachment, writeAttachment } from "./attachment.ts";
 import { send } from "./broadcast.ts";
 import type { RoomContext, Sender } from "./context.ts";
 import { PING_FRAME, PONG_FRAME } from "./keepalive.ts";
+import { MediaSfu } from "./media-sfu.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { requestIdOf } from "./request-id.ts";
 import { type Member, Roster } from "./roster.ts";
@@ -30,7 +32,6 @@ interface Live extends RoomContext {
  */
 export class Room extends DurableObject<Env> {
   private live: Live | undefined;
-  private readonly sfu: SfuHandler = noSfu;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -46,11 +47,23 @@ export class Room extends DurableObject<Env> {
     this.live = {
       config,
       roster,
-      sfu: this.sfu,
+      sfu: this.mediaHandler(config),
       limiter: new RateLimiter(config.rateBurst, config.ratePerSecond),
       gone: new Set(),
     };
     return this.live;
+  }
+
+  /** The SFU half: delegated to media nodes when a secret is configured, else every room is peer-to-peer. */
+  private mediaHandler(config: Config): SfuHandler {
+    if (config.media === undefined) return noSfu;
+    const registry = this.env.MEDIA_REGISTRY.get(this.env.MEDIA_REGISTRY.idFromName(REGISTRY_NAME));
+    return new MediaSfu({ sql: this.ctx.storage.sql, storage: this.ctx.storage, registry, media: config.media });
+  }
+
+  override async alarm(): Promise<void> {
+    const room = this.room();
+    await room.sfu.check(room);
   }
 
   override async fetch(request: Request): Promise<Response> {

@@ -23,6 +23,8 @@ export interface SfuHandler {
   handle(room: RoomContext, member: Member, message: SfuMessage): Promise<void>;
   /** The member left (or its socket closed): close its media. */
   memberLeft(room: RoomContext, member: Member): Promise<void>;
+  /** The room's alarm fired: probe the media side. */
+  check(room: RoomContext): Promise<void>;
 }
 
 /** No media node configured: every SFU message gets `media-unavailable`. */
@@ -35,4 +37,5 @@ export const noSfu: SfuHandler = {
     );
   },
   memberLeft: async () => {},
+  check: async () => {},
 };
