@@ -1,8 +1,8 @@
 import { threeWayCallSuite } from "./support/three-way-call.ts";
 
-// Needs an edge whose `joined` carries `sfu` (a media node serving the room). run.ts starts
-// one when it can (HUDDLE_E2E_SFU_URL); otherwise, or while the edge answers without `sfu`,
-// the suite is reported as SKIPPED with the reason printed, never silently passed.
+// Needs an edge configured with a media node (HUDDLE_E2E_SFU_URL, started by run.ts when the
+// mediasoup worker is built); without one the suite is reported as SKIPPED with the reason
+// printed. With one, a call that falls back to the mesh fails the suite.
 threeWayCallSuite({
   mode: "sfu",
   edgeUrl: process.env.HUDDLE_E2E_SFU_URL,
