@@ -34,6 +34,10 @@ export const ICE_CANDIDATE_MAX_LENGTH = 1024;
 
 /** Defaults a deployment can change (see the edge's configuration). */
 export const DEFAULT_MAX_PARTICIPANTS = 100;
-/** Token bucket per socket: burst size and refill per second. */
-export const DEFAULT_RATE_BURST = 60;
-export const DEFAULT_RATE_PER_SECOND = 30;
+/**
+ * Token bucket per socket: burst size and refill per second. Sized for SFU joins: a newcomer
+ * sends `consume` and `resume-consumer` for each producer already in the room (two per
+ * participant with camera and microphone), so joining 50 others is about 200 messages.
+ */
+export const DEFAULT_RATE_BURST = 200;
+export const DEFAULT_RATE_PER_SECOND = 50;

@@ -19,9 +19,12 @@ const clientEffects: Record<ClientMessageType, string> = {
   produce: "Start sending on one of the sender's send transports. Reply `produced`; the others get `new-producer`.",
   consume: "Receive a producer on one of the sender's recv transports. Reply `consumed` (the consumer starts paused).",
   "resume-consumer": "Resume one of the sender's consumers. Reply `consumer-resumed`.",
-  "close-producer": "Close one of the sender's producers. Everyone else gets `producer-closed`; the sender gets its own copy as the reply.",
-  "pause-producer": "Pause one of the sender's producers. Everyone else gets `producer-paused`; the sender gets its own copy as the reply.",
-  "resume-producer": "Resume one of the sender's producers. Everyone else gets `producer-resumed`; the sender gets its own copy as the reply.",
+  "close-producer":
+    "Close one of the sender's producers. Everyone else gets `producer-closed`; the sender gets its own copy as the reply.",
+  "pause-producer":
+    "Pause one of the sender's producers. Everyone else gets `producer-paused`; the sender gets its own copy as the reply.",
+  "resume-producer":
+    "Resume one of the sender's producers. Everyone else gets `producer-resumed`; the sender gets its own copy as the reply.",
 };
 
 const serverMeaning: Record<ServerMessageType, string> = {

@@ -9,7 +9,7 @@ import { mediaNodeAvailable, startTestMediaNode, type TestMediaNode } from "./su
 
 // A call survives the loss of its media node: its own edge and two media nodes (static list),
 // kill -9 of the node that serves the room, and both pages decode each other again through
-// the other node, with the call (names, chat) intact.
+// the other node, with the call (names, chat) intact. The edge's rate limit is tight on purpose.
 const unavailable = process.env.HUDDLE_E2E_SFU_UNAVAILABLE ?? mediaNodeAvailable();
 
 describe.skipIf(unavailable !== undefined)("SFU failover (real Chromium, two media nodes)", () => {
@@ -25,6 +25,10 @@ describe.skipIf(unavailable !== undefined)("SFU failover (real Chromium, two med
       MEDIA_NODE_SECRET: secret,
       MEDIA_NODES: nodes.map((n) => n.url).join(","),
       MEDIA_CHECK_INTERVAL_MS: "1000",
+      // A tight message budget: each page's SFU setup (transports, produce, consume, resume)
+      // overruns the burst, so video only flows if the client retries `rate-limited` requests.
+      RATE_BURST: "5",
+      RATE_PER_SECOND: "2",
     });
     browser = await launchChromium();
   });

@@ -147,15 +147,20 @@ export class Room extends Emitter<RoomEvents> {
     return [...this.#participants.values()];
   }
 
-  /** Sends a chat message; it appears when the server echoes it (with the name it knows). */
+  /**
+   * Sends a chat message; it appears when the server echoes it (with the name it knows).
+   * False when there is nothing to send or no connection; a message the edge refuses for
+   * the moment (`rate-limited`) is sent again, and one that still fails shows a notice.
+   */
   sendChat(text: string): boolean {
     const trimmed = text.trim();
-    if (trimmed === "") return false;
-    return this.signaling.send("chat-message", {
-      from: this.username,
-      text: trimmed,
-      timestamp: new Date().toISOString(),
-    });
+    if (trimmed === "" || this.signaling.status.state !== "connected") return false;
+    const data = { from: this.username, text: trimmed, timestamp: new Date().toISOString() };
+    this.signaling.request("chat-message", data, "chat-message").then(
+      (echo) => this.#onChat(echo),
+      (error: unknown) => this.emit("notice", `Message not sent: ${(error as Error).message}`),
+    );
+    return true;
   }
 
   setMicrophoneEnabled(enabled: boolean): Promise<void> {

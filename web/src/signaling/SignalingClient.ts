@@ -23,6 +23,9 @@ const PING_INTERVAL_MS = 15_000;
 /** No frame at all for this long after a ping: the socket is dead even if the browser has not noticed. */
 const PONG_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 15_000;
+/** A request refused as `rate-limited` is sent again after 250, 500, 1000, ... ms, this many times. */
+const RATE_LIMIT_RETRIES = 5;
+const RATE_LIMIT_PAUSE_MS = 250;
 /** A join that cannot reach the edge fails after this long (the lobby then shows the error). */
 const CONNECT_TIMEOUT_MS = 10_000;
 /** Rejoin answered `username-taken` (our previous socket not yet gone): retry this many times. */
@@ -129,13 +132,25 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     return true;
   }
 
-  /** Sends a message with a fresh `requestId` and resolves with the reply of type `expect`. */
-  request<T extends ClientMessageType, R extends ServerMessageType>(
+  /**
+   * Sends a message with a fresh `requestId` and resolves with the reply of type `expect`.
+   * A `rate-limited` refusal is retried after a pause (a big SFU room's join sends many
+   * requests at once); other errors reject.
+   */
+  async request<T extends ClientMessageType, R extends ServerMessageType>(
     type: T,
     data: ClientData<T>,
     expect: R,
   ): Promise<ServerData<R>> {
-    return this.#request(type, data, expect, REQUEST_TIMEOUT_MS, false);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#request(type, data, expect, REQUEST_TIMEOUT_MS, false);
+      } catch (error) {
+        const limited = error instanceof SignalingError && error.code === "rate-limited";
+        if (!limited || attempt >= RATE_LIMIT_RETRIES || this.#closed) throw error;
+        await new Promise((resolve) => setTimeout(resolve, RATE_LIMIT_PAUSE_MS * 2 ** attempt));
+      }
+    }
   }
 
   /** Leaves the room (best effort) and closes for good: no reconnect. */
