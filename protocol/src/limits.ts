@@ -32,6 +32,13 @@ export const SDP_MAX_LENGTH = 60 * 1024;
 /** Longest ICE candidate line accepted in a relay. */
 export const ICE_CANDIDATE_MAX_LENGTH = 1024;
 
+/**
+ * A socket that has not joined this long after it opened (or after it left) is closed by the
+ * edge with close code CLOSE_JOIN_TIMEOUT: idle sockets must not hold a room's capacity.
+ */
+export const JOIN_TIMEOUT_MS = 30_000;
+export const CLOSE_JOIN_TIMEOUT = 4008;
+
 /** Defaults a deployment can change (see the edge's configuration). */
 export const DEFAULT_MAX_PARTICIPANTS = 100;
 /**

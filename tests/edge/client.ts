@@ -52,6 +52,8 @@ export class TestClient {
   readonly roomId: string;
   username: string | undefined;
   closed = false;
+  /** The close code the server sent, once closed. */
+  closeCode: number | undefined;
   private readonly ws: WebSocket;
   private waiters: Waiter[] = [];
   private closeWaiters: Array<() => void> = [];
@@ -75,8 +77,9 @@ export class TestClient {
       this.inbox.push(parsed.message);
       this.wake();
     });
-    ws.addEventListener("close", () => {
+    ws.addEventListener("close", (event) => {
       this.closed = true;
+      this.closeCode = event.code;
       for (const done of this.closeWaiters) done();
       this.closeWaiters = [];
     });
@@ -179,6 +182,18 @@ export class TestClient {
     await this.waitFor((m) => m.type === "error" && m.requestId === requestId);
     const index = this.inbox.findIndex((m) => m.type === "error" && m.requestId === requestId);
     this.inbox.splice(index, 1);
+  }
+
+  /** Resolves with the close code once the server closed this socket; fails after WAIT_MS. */
+  async closedByServer(): Promise<number | undefined> {
+    if (!this.closed) {
+      const done = new Promise<void>((resolve) => this.closeWaiters.push(resolve));
+      const timeout = scheduler.wait(WAIT_MS).then(() => {
+        throw new Error(`socket not closed within ${WAIT_MS} ms; inbox: ${JSON.stringify(this.inbox)}`);
+      });
+      await Promise.race([done, timeout]);
+    }
+    return this.closeCode;
   }
 
   close(code = 1000): Promise<void> {

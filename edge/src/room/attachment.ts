@@ -13,6 +13,8 @@ export const SocketAttachment = z.object({
   sid: z.string().min(1).max(64),
   /** The room of the URL this socket connected to. */
   roomId: RoomId,
+  /** When the socket was accepted (ms since epoch): one that has not joined JOIN_TIMEOUT_MS later is closed. */
+  openedAt: z.number().optional(),
   /** Set while the socket is joined. */
   username: Username.optional(),
   /** When the socket joined (ms since epoch), to list users in join order. */
@@ -24,8 +26,8 @@ export type SocketAttachment = z.infer<typeof SocketAttachment>;
 
 export type JoinedAttachment = SocketAttachment & { username: string; joinedAt: number };
 
-export function newAttachment(roomId: string): SocketAttachment {
-  return { v: 1, sid: crypto.randomUUID(), roomId };
+export function newAttachment(roomId: string, now = Date.now()): SocketAttachment {
+  return { v: 1, sid: crypto.randomUUID(), roomId, openedAt: now };
 }
 
 /** The attachment as written by this code (hot path: no validation). */
@@ -48,7 +50,7 @@ export function isJoined(attachment: SocketAttachment): attachment is JoinedAtta
   return attachment.username !== undefined && attachment.joinedAt !== undefined;
 }
 
-/** The same socket, no longer joined. */
-export function withoutIdentity(attachment: SocketAttachment): SocketAttachment {
-  return { v: 1, sid: attachment.sid, roomId: attachment.roomId };
+/** The same socket, no longer joined (its join clock restarts: it may join again or is closed). */
+export function withoutIdentity(attachment: SocketAttachment, now = Date.now()): SocketAttachment {
+  return { v: 1, sid: attachment.sid, roomId: attachment.roomId, openedAt: now };
 }

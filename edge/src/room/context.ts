@@ -9,6 +9,8 @@ export interface RoomContext {
   readonly config: Config;
   readonly roster: Roster;
   readonly sfu: SfuHandler;
+  /** Runs the room's alarm at (or before) `at` (ms since epoch). */
+  readonly wakeAt: (at: number) => Promise<void>;
 }
 
 /** The socket a message came from, joined or not. */

@@ -18,7 +18,8 @@ const PROBE_RETRY_MS = 300;
 
 export interface MediaSfuOptions {
   sql: SqlStorage;
-  storage: DurableObjectStorage;
+  /** Asks the room to run `check` at (or before) this time. */
+  wakeAt: (at: number) => Promise<void>;
   registry: DurableObjectStub<MediaRegistry>;
   media: MediaConfig;
 }
@@ -38,14 +39,14 @@ export interface MediaSfuOptions {
  */
 export class MediaSfu implements SfuHandler {
   readonly #store: MediaStore;
-  readonly #storage: DurableObjectStorage;
+  readonly #wakeAt: (at: number) => Promise<void>;
   readonly #registry: DurableObjectStub<MediaRegistry>;
   readonly #media: MediaConfig;
   #serial: Promise<unknown> = Promise.resolve();
 
   constructor(options: MediaSfuOptions) {
     this.#store = new MediaStore(options.sql);
-    this.#storage = options.storage;
+    this.#wakeAt = options.wakeAt;
     this.#registry = options.registry;
     this.#media = options.media;
   }
@@ -296,11 +297,10 @@ export class MediaSfu implements SfuHandler {
     return undefined;
   }
 
-  /** Makes `placement` the room's (forgetting all media objects) and starts or stops the probe. */
+  /** Makes `placement` the room's (forgetting all media objects) and starts the probe; `check` stops it. */
   #adopt(placement: Placement | undefined): void {
     this.#store.setPlacement(placement);
-    if (placement === undefined) void this.#storage.deleteAlarm();
-    else void this.#schedule();
+    if (placement !== undefined) void this.#schedule();
   }
 
   /** The room is empty (or starts afresh): free its router on the node, best effort. */
@@ -315,7 +315,7 @@ export class MediaSfu implements SfuHandler {
   }
 
   #schedule(): Promise<void> {
-    return this.#storage.setAlarm(Date.now() + this.#media.checkIntervalMs);
+    return this.#wakeAt(Date.now() + this.#media.checkIntervalMs);
   }
 
   #client(url: string): MediaNodeClient {

@@ -1,5 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
-import { type ClientMessage, errorMessage, parseClientMessage, RoomId } from "@huddle/protocol";
+import {
+  CLOSE_JOIN_TIMEOUT,
+  type ClientMessage,
+  errorMessage,
+  JOIN_TIMEOUT_MS,
+  parseClientMessage,
+  RoomId,
+} from "@huddle/protocol";
 import { type Config, readConfig } from "../config.ts";
 import type { Env } from "../env.ts";
 import { jsonError } from "../http.ts";
@@ -48,6 +55,7 @@ export class Room extends DurableObject<Env> {
       config,
       roster,
       sfu: this.mediaHandler(config),
+      wakeAt: (at) => this.wakeAt(at),
       limiter: new RateLimiter(config.rateBurst, config.ratePerSecond),
       gone: new Set(),
     };
@@ -58,11 +66,38 @@ export class Room extends DurableObject<Env> {
   private mediaHandler(config: Config): SfuHandler {
     if (config.media === undefined) return noSfu;
     const registry = this.env.MEDIA_REGISTRY.get(this.env.MEDIA_REGISTRY.idFromName(REGISTRY_NAME));
-    return new MediaSfu({ sql: this.ctx.storage.sql, storage: this.ctx.storage, registry, media: config.media });
+    return new MediaSfu({
+      sql: this.ctx.storage.sql,
+      wakeAt: (at) => this.wakeAt(at),
+      registry,
+      media: config.media,
+    });
   }
 
+  /** Sets the room's alarm for `at`, unless it is already due sooner (one alarm serves every timer). */
+  private async wakeAt(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  /** Closes sockets that never joined in time, then lets the media side probe its node. */
   override async alarm(): Promise<void> {
     const room = this.room();
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const ws of this.ctx.getWebSockets()) {
+      const attachment = readAttachment(ws);
+      if (attachment === undefined || isJoined(attachment)) continue;
+      const deadline = (attachment.openedAt ?? 0) + JOIN_TIMEOUT_MS;
+      if (deadline > now) {
+        next = Math.min(next, deadline);
+        continue;
+      }
+      room.gone.add(attachment.sid);
+      room.limiter.forget(attachment.sid);
+      closeQuietly(ws, CLOSE_JOIN_TIMEOUT, "no join-room in time");
+    }
+    if (next !== Number.POSITIVE_INFINITY) await this.wakeAt(next);
     await room.sfu.check(room);
   }
 
@@ -78,7 +113,9 @@ export class Room extends DurableObject<Env> {
     }
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
-    writeAttachment(server, newAttachment(roomId.data));
+    const attachment = newAttachment(roomId.data);
+    writeAttachment(server, attachment);
+    await this.wakeAt((attachment.openedAt ?? Date.now()) + JOIN_TIMEOUT_MS);
     return new Response(null, { status: 101, webSocket: client });
   }
 

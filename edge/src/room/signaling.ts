@@ -1,4 +1,4 @@
-import { errorMessage, type ServerMessage } from "@huddle/protocol";
+import { errorMessage, JOIN_TIMEOUT_MS, type ServerMessage } from "@huddle/protocol";
 import { isJoined, type JoinedAttachment, withoutIdentity, writeAttachment } from "./attachment.ts";
 import { fanOut, send } from "./broadcast.ts";
 import type { MessageOf, RoomContext, Sender } from "./context.ts";
@@ -45,8 +45,11 @@ export async function leave(room: RoomContext, member: Member, message: MessageO
     send(member.ws, errorMessage("unauthorized", "leave-room: you can only leave as yourself", message.requestId));
     return;
   }
-  writeAttachment(member.ws, withoutIdentity(member.attachment));
+  const unjoined = withoutIdentity(member.attachment);
+  writeAttachment(member.ws, unjoined);
   await depart(room, member);
+  // The socket may join again; if it does not, the room closes it (JOIN_TIMEOUT_MS).
+  await room.wakeAt((unjoined.openedAt ?? Date.now()) + JOIN_TIMEOUT_MS);
 }
 
 /**
