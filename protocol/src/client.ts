@@ -5,6 +5,7 @@ import {
   IsoTimestamp,
   MediaId,
   MediaState,
+  ResumeToken,
   RoomId,
   SessionDescription,
   Token,
@@ -15,7 +16,13 @@ import { AppData, DtlsParameters, MediaKind, RtpCapabilities, RtpParameters } fr
 
 /** The `data` of every client -> server message, by `type`. */
 export const clientData = {
-  "join-room": z.object({ roomId: RoomId, username: Username, token: Token.optional() }),
+  "join-room": z.object({
+    roomId: RoomId,
+    username: Username,
+    token: Token.optional(),
+    /** The `resume` of this username's previous `joined`: replaces that connection if it is still open. */
+    resume: ResumeToken.optional(),
+  }),
   "leave-room": z.object({ roomId: RoomId, username: Username }),
   /** `from` and `timestamp` are the client's claim; the server replaces both. */
   "chat-message": z.object({ from: z.string().max(256), text: ChatText, timestamp: IsoTimestamp }),

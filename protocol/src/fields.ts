@@ -35,6 +35,13 @@ export const RequestId = z.string().min(1).max(REQUEST_ID_MAX_LENGTH);
 
 export const Token = z.string().min(1).max(TOKEN_MAX_LENGTH);
 
+/**
+ * A membership's resume secret (_extension_): `joined` hands it out; a later `join-room` with
+ * the same username and this secret takes the name over from a socket that is still open
+ * (a connection that dropped silently), instead of `username-taken`.
+ */
+export const ResumeToken = z.string().regex(/^[0-9a-f]{32,64}$/, "resume must be 32-64 lowercase hex characters");
+
 export const MediaId = z.string().min(1).max(MEDIA_ID_MAX_LENGTH);
 
 /** RTCSessionDescriptionInit. */

@@ -38,6 +38,8 @@ export const ICE_CANDIDATE_MAX_LENGTH = 1024;
  */
 export const JOIN_TIMEOUT_MS = 30_000;
 export const CLOSE_JOIN_TIMEOUT = 4008;
+/** Close code of a socket whose username was taken over by a `join-room` with its `resume` secret. */
+export const CLOSE_REPLACED = 4009;
 
 /** Defaults a deployment can change (see the edge's configuration). */
 export const DEFAULT_MAX_PARTICIPANTS = 100;

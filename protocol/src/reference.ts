@@ -7,7 +7,7 @@ import { type ServerMessageType, serverData } from "./server.ts";
 /** One line on what each client message does (the contract in words; see protocol.md). */
 const clientEffects: Record<ClientMessageType, string> = {
   "join-room":
-    "Join the room of this socket's URL (created on first join). Reply `joined`; the others get `user-joined`.",
+    "Join the room of this socket's URL (created on first join). Reply `joined`; the others get `user-joined`. With `resume` (the secret of this username's last `joined`), take the name over from a stale connection.",
   "leave-room": "Leave. The others get `user-left`; the user's media is closed. `username` must be the sender's own.",
   "chat-message": "Broadcast to everyone in the room, sender included; the server stamps `from` and `timestamp`.",
   "webrtc-offer": "Relayed to `target` only (same room), with `from` stamped by the server.",
@@ -28,7 +28,8 @@ const clientEffects: Record<ClientMessageType, string> = {
 };
 
 const serverMeaning: Record<ServerMessageType, string> = {
-  joined: "Reply to `join-room`. `users` includes the joiner; `sfu` is present when a media node serves the room.",
+  joined:
+    "Reply to `join-room`. `users` includes the joiner; `sfu` is present when a media node serves the room; `resume` is the secret for taking this name over after a silent disconnect.",
   "user-joined": "Someone joined.",
   "user-left": "Someone left (exactly once per user, whether by `leave-room` or a closed socket).",
   "chat-message": "A chat line; `from` is the sender as the server knows it, `timestamp` the server's ISO 8601 time.",

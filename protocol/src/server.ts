@@ -6,6 +6,7 @@ import {
   IsoTimestamp,
   MediaId,
   MediaState,
+  ResumeToken,
   RoomId,
   SessionDescription,
   TransportDirection,
@@ -54,6 +55,8 @@ export const serverData = {
     sfu: SfuInfo.optional(),
     /** The last `media-state` of each participant that sent one. */
     media: z.array(UserMediaState).optional(),
+    /** Secret for taking this name over from a stale connection (send it as `join-room.resume`). */
+    resume: ResumeToken.optional(),
   }),
   "user-joined": z.object({ user: Username }),
   "user-left": z.object({ user: Username }),

@@ -48,4 +48,34 @@ describe.skipIf(edgeUrl === undefined)("reconnect", () => {
     await alice.expectDecoding(["Bob"]);
     await bob.expectDecoding(["Alice"]);
   });
+
+  test("a silent drop (the edge still holds the old socket): the rejoin takes the name over with its resume secret", async () => {
+    const room = `resume-${Date.now()}`;
+    const alice = await CallPage.open(browser, edgeUrl ?? "", room, "Alice");
+    const bob = await CallPage.open(browser, edgeUrl ?? "", room, "Bob");
+    pages.push(alice, bob);
+    const routes: { page: WebSocketRoute; server: WebSocketRoute; serverClosedWith?: number }[] = [];
+    await bob.page.routeWebSocket(/\/rooms\/.+\/ws$/, (ws) => {
+      const route: (typeof routes)[number] = { page: ws, server: ws.connectToServer() };
+      route.server.onClose((code) => {
+        route.serverClosedWith = code;
+      });
+      // With a handler here, a close of the page's side is not passed on to the edge.
+      route.page.onClose(() => {});
+      routes.push(route);
+    });
+    await alice.join();
+    await bob.join();
+    await alice.expectDecoding(["Bob"]);
+
+    const first = routes.at(-1);
+    if (first === undefined) throw new Error("Bob's socket was not routed");
+    // Only Bob's side sees the drop; the edge keeps the old socket open and the name "Bob" taken.
+    await first.page.close({ code: 4001, reason: "test: silent network drop" });
+    await bob.page.locator('[role="status"][data-state="connected"]').waitFor({ timeout: 30_000 });
+    // The edge closed the stale socket as replaced (4009), and the call works again.
+    await expect.poll(() => first.serverClosedWith, { timeout: 15_000 }).toBe(4009);
+    await alice.expectDecoding(["Bob"]);
+    await bob.expectDecoding(["Alice"]);
+  });
 });

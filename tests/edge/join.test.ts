@@ -12,7 +12,11 @@ describe("join-room", () => {
     const alice = await TestClient.connect(roomId);
     alice.send({ type: "join-room", data: { roomId, username: "alice" }, requestId: "j-1" });
     const [aliceJoined] = await alice.waitFor(isType("joined"));
-    expect(aliceJoined).toEqual({ type: "joined", data: { roomId, users: ["alice"], media: [] }, requestId: "j-1" });
+    expect(aliceJoined).toEqual({
+      type: "joined",
+      data: { roomId, users: ["alice"], media: [], resume: expect.stringMatching(/^[0-9a-f]{32}$/) },
+      requestId: "j-1",
+    });
     alice.username = "alice";
 
     const bob = await TestClient.connect(roomId);
@@ -74,7 +78,9 @@ describe("join-room", () => {
     impostor.chat("hi", "t-2");
     await impostor.waitFor(isError("not-joined"));
     await alice.sync();
-    expect(alice.inbox).toEqual([{ type: "joined", data: { roomId, users: ["alice"], media: [] } }]);
+    expect(alice.inbox).toEqual([
+      { type: "joined", data: { roomId, users: ["alice"], media: [], resume: expect.any(String) } },
+    ]);
     expect((await impostor.joinAs("alice-2")).data.users).toEqual(["alice", "alice-2"]);
     await closeAll([alice, impostor]);
   });

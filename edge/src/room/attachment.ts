@@ -19,6 +19,8 @@ export const SocketAttachment = z.object({
   username: Username.optional(),
   /** When the socket joined (ms since epoch), to list users in join order. */
   joinedAt: z.number().optional(),
+  /** The membership's resume secret (given in `joined`). */
+  resume: z.string().max(64).optional(),
   /** The last `media-state` this participant sent. */
   media: MediaState.optional(),
 });

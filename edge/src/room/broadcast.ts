@@ -25,3 +25,12 @@ export function fanOut(members: Iterable<Member>, message: ServerMessage, except
   }
   return delivered;
 }
+
+/** Closes a socket; one that is already closed is fine. */
+export function closeQuietly(ws: WebSocket, code: number, reason: string): void {
+  try {
+    ws.close(code, reason);
+  } catch {
+    // already closed
+  }
+}

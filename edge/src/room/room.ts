@@ -12,7 +12,7 @@ import type { Env } from "../env.ts";
 import { jsonError } from "../http.ts";
 import { REGISTRY_NAME } from "../media/registry.ts";
 import { isJoined, newAttachment, readAttachment, type SocketAttachment, writeAttachment } from "./attachment.ts";
-import { send } from "./broadcast.ts";
+import { closeQuietly, send } from "./broadcast.ts";
 import type { RoomContext, Sender } from "./context.ts";
 import { PING_FRAME, PONG_FRAME } from "./keepalive.ts";
 import { MediaSfu } from "./media-sfu.ts";
@@ -190,12 +190,4 @@ function memberOf(room: Live, attachment: SocketAttachment): Member | undefined 
   if (attachment.username === undefined) return undefined;
   const member = room.roster.get(attachment.username);
   return member?.attachment.sid === attachment.sid ? member : undefined;
-}
-
-function closeQuietly(ws: WebSocket, code: number, reason: string): void {
-  try {
-    ws.close(code, reason);
-  } catch {
-    // already closed
-  }
 }

@@ -1,6 +1,6 @@
-import { errorMessage, JOIN_TIMEOUT_MS, type ServerMessage } from "@huddle/protocol";
+import { CLOSE_REPLACED, constantTimeEqual, errorMessage, JOIN_TIMEOUT_MS, type ServerMessage } from "@huddle/protocol";
 import { isJoined, type JoinedAttachment, withoutIdentity, writeAttachment } from "./attachment.ts";
-import { fanOut, send } from "./broadcast.ts";
+import { closeQuietly, fanOut, send } from "./broadcast.ts";
 import type { MessageOf, RoomContext, Sender } from "./context.ts";
 import type { Member } from "./roster.ts";
 
@@ -14,18 +14,28 @@ export async function join(room: RoomContext, sender: Sender, message: MessageOf
   if (roomId !== sender.attachment.roomId) {
     return void reply("room-mismatch", `join-room: roomId '${roomId}' is not the room of this socket's URL`);
   }
-  if (room.roster.has(username)) return void reply("username-taken", `username '${username}' is already in the room`);
+  const holder = room.roster.get(username);
+  if (holder !== undefined) {
+    if (!resumes(holder.attachment.resume, message.data.resume)) {
+      return void reply("username-taken", `username '${username}' is already in the room`);
+    }
+    // The same person on a new connection: the old one (dropped silently, still open here) leaves first.
+    writeAttachment(holder.ws, withoutIdentity(holder.attachment));
+    await depart(room, holder);
+    closeQuietly(holder.ws, CLOSE_REPLACED, "replaced by a new connection");
+  }
   if (room.roster.size >= room.config.maxParticipants) {
     return void reply("room-full", `the room has reached its limit of ${room.config.maxParticipants} participants`);
   }
-  const attachment: JoinedAttachment = { ...sender.attachment, username, joinedAt: Date.now() };
+  const resume = randomHex(16);
+  const attachment: JoinedAttachment = { ...sender.attachment, username, joinedAt: Date.now(), resume };
   writeAttachment(sender.ws, attachment);
   const member: Member = { ws: sender.ws, attachment };
   room.roster.add(member);
   const sfu = await room.sfu.joinInfo(room, member);
   const joined: ServerMessage = {
     type: "joined",
-    data: { roomId, users: room.roster.users(), media: room.roster.mediaStates(), ...(sfu ? { sfu } : {}) },
+    data: { roomId, users: room.roster.users(), media: room.roster.mediaStates(), resume, ...(sfu ? { sfu } : {}) },
   };
   if (message.requestId !== undefined) joined.requestId = message.requestId;
   send(sender.ws, joined);
@@ -97,4 +107,13 @@ export function mediaState(room: RoomContext, member: Member, message: MessageOf
     { type: "media-state", data: { user: member.attachment.username, ...media } },
     member.attachment.sid,
   );
+}
+
+/** Whether `offered` is the membership's resume secret. */
+function resumes(held: string | undefined, offered: string | undefined): boolean {
+  return held !== undefined && offered !== undefined && constantTimeEqual(held, offered);
+}
+
+function randomHex(bytes: number): string {
+  return [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

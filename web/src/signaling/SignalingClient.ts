@@ -81,6 +81,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   #nextRequestId = 1;
   #attempt = 0;
   #takenRetries = 0;
+  /** The `resume` secret of the last `joined`, sent with every rejoin. */
+  #resume: string | undefined;
   #everJoined = false;
   #closed = false;
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -237,7 +239,10 @@ export class SignalingClient extends Emitter<SignalingEvents> {
         );
       socket.onopen = () => {
         const { roomId, username, token } = this.params;
-        const data = token === undefined ? { roomId, username } : { roomId, username, token };
+        const data: ClientData<"join-room"> = { roomId, username };
+        if (token !== undefined) data.token = token;
+        // A rejoin takes the name over from our previous socket if the edge still holds it.
+        if (this.#resume !== undefined) data.resume = this.#resume;
         this.#request("join-room", data, "joined", timeoutMs, true).then(
           (joined) => {
             if (settled) return;
@@ -245,6 +250,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
             clearTimeout(timer);
             socket.onerror = null;
             socket.onclose = (event) => this.#onUnexpectedClose(socket, `connection lost (${event.code})`);
+            this.#resume = joined.resume;
             this.#attempt = 0;
             this.#takenRetries = 0;
             this.#setStatus({ state: "connected" });
