@@ -1,24 +1,20 @@
-// `npm start`: builds the web client, starts one media node and `wrangler dev`
-// (which serves the client too), waits until each answers its health check,
-// prints the URL to open, and stops everything on Ctrl-C.
+// `npm start`: builds the web client, starts one media node and `wrangler dev` (which serves
+// the client too), waits until each answers its health check, prints the URL to open, and
+// stops everything on Ctrl-C (SIGINT), SIGTERM or SIGHUP (terminal closed).
+// Settings: HUDDLE_* environment variables (README, "Configuration").
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { networkInterfaces } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { localSecret } from "./lib/dev-vars.ts";
-import { isPortFree, waitForHealthy } from "./lib/ports.ts";
+import { isPortFree, isUdpPortFree, waitForHealthy } from "./lib/ports.ts";
 import { type Service, startService, stopAll } from "./lib/processes.ts";
 import { wranglerEnv } from "./lib/wrangler-env.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const env = process.env;
-const host = env.HUDDLE_HOST ?? "127.0.0.1";
-const edgePort = Number(env.HUDDLE_PORT ?? 8787);
-const mediaPort = Number(env.HUDDLE_MEDIA_PORT ?? 4000);
-const rtcPort = Number(env.HUDDLE_RTC_PORT ?? 40000);
-const announcedIp = env.HUDDLE_ANNOUNCED_IP ?? "127.0.0.1";
-const withMedia = env.HUDDLE_NO_MEDIA !== "1";
 
 function fail(sentence: string): never {
   console.error(`\n[start] ${sentence}\n`);
@@ -29,40 +25,86 @@ function log(line: string): void {
   console.log(`[start] ${line}`);
 }
 
-async function preflight(): Promise<void> {
-  const major = Number(process.versions.node.split(".")[0]);
-  if (major < 22) fail(`Node.js ${process.versions.node} is too old: install Node.js 22 or newer (see .nvmrc).`);
-  if (!existsSync(join(root, "node_modules"))) fail("Dependencies are missing: run `npm install` first.");
-  const ports: [string, number][] = [["edge (HUDDLE_PORT)", edgePort]];
-  if (withMedia)
-    ports.push(["media node API (HUDDLE_MEDIA_PORT)", mediaPort], ["media node RTC (HUDDLE_RTC_PORT)", rtcPort]);
-  for (const [what, port] of ports) {
-    if (!(await isPortFree(port, host === "0.0.0.0" ? "0.0.0.0" : "127.0.0.1"))) {
-      fail(
-        `Port ${port} for the ${what} is busy: stop what uses it, or set ${what.match(/\((\w+)\)/)?.[1]} to a free port.`,
-      );
-    }
-  }
-  if (withMedia) {
-    const require = createRequire(join(root, "package.json"));
-    let workerBin = env.MEDIASOUP_WORKER_BIN;
-    try {
-      workerBin ??= join(dirname(require.resolve("mediasoup/package.json")), "worker/out/Release/mediasoup-worker");
-    } catch {
-      fail("mediasoup is not installed: run `npm install` (or set HUDDLE_NO_MEDIA=1 for peer-to-peer only).");
-    }
-    if (!existsSync(workerBin)) {
-      fail(
-        "The mediasoup worker binary is missing: run `npm install` again (on Debian/Ubuntu first `sudo apt-get install build-essential meson ninja-build pkg-config python3 libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler`), or set HUDDLE_NO_MEDIA=1 for peer-to-peer only.",
-      );
-    }
-  }
+function port(name: string, fallback: number): number {
+  const raw = env[name];
+  const value = raw === undefined || raw === "" ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) fail(`${name}=${raw} is not a port: use 1-65535.`);
+  return value;
 }
 
-function buildWeb(): void {
-  log("building the web client (web/dist)");
-  const result = spawnSync("npm", ["run", "build", "-w", "web"], { cwd: root, stdio: "inherit" });
-  if (result.status !== 0) fail("The web client did not build: see the Vite output above.");
+/** The first non-internal IPv4 address: what other machines on the network reach us by. */
+function lanAddress(): string {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  return "127.0.0.1";
+}
+
+const host = env.HUDDLE_HOST || "127.0.0.1";
+const loopbackOnly = host === "127.0.0.1" || host === "localhost";
+/** How we (and the printed URL) reach the edge: loopback unless it listens on one other address. */
+const edgeHost = loopbackOnly || host === "0.0.0.0" ? "127.0.0.1" : host;
+const edgePort = port("HUDDLE_PORT", 8787);
+const mediaPort = port("HUDDLE_MEDIA_PORT", 4000);
+const rtcPort = port("HUDDLE_RTC_PORT", 40000);
+const workers = Number(env.MEDIA_NODE_WORKERS || 1);
+const announcedIp = env.HUDDLE_ANNOUNCED_IP || (host === "0.0.0.0" ? lanAddress() : edgeHost);
+const rtcListenIp = loopbackOnly ? "127.0.0.1" : "0.0.0.0";
+const stateDir = resolve(root, env.HUDDLE_STATE_DIR || ".wrangler/state");
+const withMedia = env.HUDDLE_NO_MEDIA !== "1";
+const mediaUrl = `http://127.0.0.1:${mediaPort}`;
+const edgeUrl = `http://${edgeHost}:${edgePort}`;
+/** Set once a stop signal arrived: whatever fails from then on is us stopping things. */
+let stopping = false;
+
+/** The mediasoup worker binary the media node will run (mediasoup's default path, or MEDIASOUP_WORKER_BIN). */
+function workerBinary(): string {
+  if (env.MEDIASOUP_WORKER_BIN) return env.MEDIASOUP_WORKER_BIN;
+  const require = createRequire(join(root, "media-node", "package.json"));
+  let entry: string;
+  try {
+    entry = require.resolve("mediasoup"); // <package>/node/lib/index.js ("./package.json" is not exported)
+  } catch {
+    fail("mediasoup is not installed: run `npm install` (or set HUDDLE_NO_MEDIA=1 for peer-to-peer only).");
+  }
+  return join(dirname(entry), "..", "..", "worker", "out", "Release", "mediasoup-worker");
+}
+
+async function preflight(): Promise<void> {
+  if (!existsSync(join(root, "node_modules", "wrangler"))) fail("Dependencies are missing: run `npm install` first.");
+  const busy = async (what: string, variable: string, p: number, udp = false) => {
+    if (
+      (await isPortFree(p, host === "localhost" ? "127.0.0.1" : host)) &&
+      (!udp || (await isUdpPortFree(p, rtcListenIp)))
+    )
+      return;
+    fail(`Port ${p} (${what}) is busy: stop the program that uses it, or set ${variable} to a free port.`);
+  };
+  await busy("the edge and web client", "HUDDLE_PORT", edgePort);
+  if (!withMedia) return;
+  if (!Number.isInteger(workers) || workers < 1)
+    fail(`MEDIA_NODE_WORKERS=${env.MEDIA_NODE_WORKERS} must be 1 or more.`);
+  await busy("the media node's API", "HUDDLE_MEDIA_PORT", mediaPort);
+  for (let i = 0; i < workers; i++) await busy("media over UDP and TCP", "HUDDLE_RTC_PORT", rtcPort + i, true);
+  const binary = workerBinary();
+  if (!existsSync(binary)) {
+    fail(
+      `The mediasoup worker binary is missing (${binary}): run \`npm install\` again; on Debian/Ubuntu without internet access first \`sudo apt-get install build-essential meson ninja-build pkg-config python3 libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler\` (or set HUDDLE_NO_MEDIA=1 for peer-to-peer calls only).`,
+    );
+  }
+  // Run without mediasoup's environment, a healthy worker exits at once with code 41.
+  const probe = spawnSync(binary, [], { env: {}, encoding: "utf8", timeout: 10_000 });
+  const missingLibrary = /error while loading shared libraries: (\S+?):/.exec(probe.stderr ?? "")?.[1];
+  if (missingLibrary !== undefined) {
+    fail(
+      `The mediasoup worker cannot load ${missingLibrary}: on Debian/Ubuntu run \`sudo apt-get install libssl3 libuv1 libsrtp2-1 libusrsctp2 libabsl20220623\`.`,
+    );
+  }
+  if (probe.status !== 41) {
+    fail(
+      `The mediasoup worker at ${binary} does not run (${probe.error?.message ?? `exit code ${probe.status}`}): run \`npm install\` again to rebuild it.`,
+    );
+  }
 }
 
 function prefixed(name: string): (line: string) => void {
@@ -71,67 +113,84 @@ function prefixed(name: string): (line: string) => void {
   };
 }
 
-async function main(): Promise<void> {
-  await preflight();
-  buildWeb();
-  const secret = localSecret(join(root, ".dev.vars"));
-  const services: Service[] = [];
+async function buildWeb(): Promise<void> {
+  log("building the web client (web/dist)");
+  const build = startService("web build", "npm", ["run", "build", "-w", "web"], { cwd: root, inheritOutput: true });
+  const code = await build.exited;
+  await build.stop(); // nothing is left, but it leaves the list of running services
+  if (code !== 0 && !stopping) fail("The web client did not build: see the Vite output above.");
+}
 
-  const shutdown = async (signal: string) => {
-    log(`${signal}: stopping`);
-    await stopAll();
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+function startMediaNode(secret: string): Service {
+  return startService("media-node", process.execPath, ["media-node/src/main.ts"], {
+    cwd: root,
+    env: {
+      ...env,
+      MEDIA_NODE_HOST: "127.0.0.1",
+      MEDIA_NODE_PORT: String(mediaPort),
+      MEDIA_NODE_ANNOUNCED_IP: announcedIp,
+      MEDIA_NODE_RTC_LISTEN_IP: rtcListenIp,
+      MEDIA_NODE_RTC_PORT_MIN: String(rtcPort),
+      MEDIA_NODE_WORKERS: String(workers),
+      MEDIA_NODE_SECRET: secret,
+    },
+    onLine: prefixed("media-node"),
+  });
+}
 
-  const mediaUrl = `http://127.0.0.1:${mediaPort}`;
-  if (withMedia) {
-    const media = startService("media-node", process.execPath, ["media-node/src/main.ts"], {
-      cwd: root,
-      env: {
-        ...env,
-        MEDIA_NODE_HOST: "127.0.0.1",
-        MEDIA_NODE_PORT: String(mediaPort),
-        MEDIA_NODE_ANNOUNCED_IP: announcedIp,
-        MEDIA_NODE_RTC_PORT_MIN: String(rtcPort),
-        MEDIA_NODE_WORKERS: env.MEDIA_NODE_WORKERS ?? "1",
-        MEDIA_NODE_SECRET: secret,
-      },
-      onLine: prefixed("media-node"),
-    });
-    services.push(media);
-  }
-
-  const edgeArgs = [
-    "wrangler",
-    "dev",
-    "--ip",
-    host,
-    "--port",
-    String(edgePort),
-    "--show-interactive-dev-session=false",
-  ];
-  if (withMedia) edgeArgs.push("--var", `MEDIA_NODES:${mediaUrl}`);
-  const edge = startService("edge", "npx", edgeArgs, {
+function startEdge(): Service {
+  // MEDIA_NODE_SECRET reaches wrangler dev through .dev.vars; the node list through --var.
+  const args = [join(root, "node_modules", "wrangler", "bin", "wrangler.js"), "dev"];
+  args.push("--ip", host, "--port", String(edgePort), "--persist-to", stateDir);
+  args.push("--show-interactive-dev-session=false", "--live-reload=false");
+  if (withMedia) args.push("--var", `MEDIA_NODES:${mediaUrl}`);
+  return startService("edge", process.execPath, args, {
     cwd: root,
     env: wranglerEnv(root, env),
     onLine: prefixed("edge"),
   });
-  services.push(edge);
+}
 
-  try {
-    if (withMedia) await waitForHealthy(`${mediaUrl}/healthz`, 30_000, services[0]?.exited);
-    await waitForHealthy(`http://127.0.0.1:${edgePort}/healthz`, 60_000, edge.exited);
-  } catch (error) {
+async function main(): Promise<void> {
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
     await stopAll();
-    fail(`${(error as Error).message}; see the lines above.`);
-  }
+    log("stopped");
+    process.exit(0);
+  };
+  // SIGHUP: the terminal was closed. Our children have their own process groups, so only we hear it.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void shutdown(signal));
 
-  const shown = host === "0.0.0.0" ? "localhost" : host === "127.0.0.1" ? "localhost" : host;
-  console.log(`\n  huddle is running: open http://${shown}:${edgePort}/ in two browser tabs.\n  Ctrl-C stops it.\n`);
+  await preflight();
+  await buildWeb();
+  if (stopping) return;
+  const services: Service[] = [];
+  try {
+    if (withMedia) {
+      const media = startMediaNode(localSecret(join(root, ".dev.vars")));
+      services.push(media);
+      await waitForHealthy(`${mediaUrl}/healthz`, 30_000, media.exited);
+    }
+    const edge = startEdge();
+    services.push(edge);
+    await waitForHealthy(`${edgeUrl}/healthz`, 90_000, edge.exited);
+  } catch (error) {
+    if (stopping) return;
+    await stopAll();
+    fail(`${(error as Error).message}: see the lines above.`);
+  }
+  if (stopping) return;
+
+  const shown = edgeHost === "127.0.0.1" ? "localhost" : edgeHost;
+  const mode = withMedia ? `calls go through the media node at ${mediaUrl}` : "peer-to-peer calls only";
+  console.log(`\n  huddle is running (${mode}).`);
+  console.log(`  Open http://${shown}:${edgePort}/ in two browser tabs. Ctrl-C stops it.\n`);
 
   const first = await Promise.race(services.map((s) => s.exited.then((code) => ({ name: s.name, code }))));
+  if (stopping) return;
+  stopping = true;
   log(`${first.name} exited (code ${first.code}); stopping the rest`);
   await stopAll();
   process.exit(1);

@@ -1,32 +1,32 @@
-// Child processes that must not outlive us: each runs in its own process group
-// and is killed (whole group) on stop(), on our exit and on SIGINT/SIGTERM.
+// Child processes that must not outlive us. Each runs in its own process group (so a
+// terminal's Ctrl-C reaches only us and we decide the order). stop() asks the process
+// itself to finish (SIGTERM), and once it has exited, or after a grace period, kills
+// whatever is left in its group (workerd under wrangler, mediasoup workers under the
+// media node). Our own exit kills every group that is still there.
 import { type ChildProcess, spawn } from "node:child_process";
 
 export interface Service {
   readonly name: string;
   readonly child: ChildProcess;
-  /** Resolves when the process has exited (with its exit code, or null when killed). */
+  /** Resolves when the process has exited (its exit code, or null when a signal ended it). */
   readonly exited: Promise<number | null>;
   stop(): Promise<void>;
 }
 
+const GRACE_MS = 5000;
 const running = new Set<Service>();
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+function signal(child: ChildProcess, sig: NodeJS.Signals, wholeGroup: boolean): void {
+  if (child.pid === undefined) return;
   try {
-    process.kill(-child.pid, signal);
+    process.kill(wholeGroup ? -child.pid : child.pid, sig);
   } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      // already gone
-    }
+    // already gone
   }
 }
 
 process.on("exit", () => {
-  for (const service of running) killGroup(service.child, "SIGKILL");
+  for (const service of running) signal(service.child, "SIGKILL", true);
 });
 
 export interface StartOptions {
@@ -34,6 +34,8 @@ export interface StartOptions {
   cwd?: string;
   /** Called with each line the process prints (stdout and stderr). */
   onLine?: (line: string) => void;
+  /** Inherit our stdout/stderr instead of reading lines (e.g. a build's own output). */
+  inheritOutput?: boolean;
 }
 
 export function startService(name: string, command: string, args: string[], options: StartOptions = {}): Service {
@@ -41,10 +43,15 @@ export function startService(name: string, command: string, args: string[], opti
     cwd: options.cwd,
     env: options.env ?? process.env,
     detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", options.inheritOutput ? "inherit" : "pipe", options.inheritOutput ? "inherit" : "pipe"],
   });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const onLine = options.onLine;
+  const exited = new Promise<number | null>((resolve) => {
+    child.once("exit", (code) => resolve(code));
+    child.once("error", (error) => {
+      options.onLine?.(`could not start ${command}: ${error.message}`);
+      resolve(127);
+    });
+  });
   for (const stream of [child.stdout, child.stderr]) {
     let buffered = "";
     stream?.setEncoding("utf8");
@@ -52,26 +59,31 @@ export function startService(name: string, command: string, args: string[], opti
       buffered += chunk;
       const lines = buffered.split("\n");
       buffered = lines.pop() ?? "";
-      if (onLine) for (const line of lines) onLine(line);
+      for (const line of lines) options.onLine?.(line);
     });
   }
+  let stopping: Promise<void> | undefined;
   const service: Service = {
     name,
     child,
     exited,
-    async stop() {
-      killGroup(child, "SIGTERM");
-      const timer = setTimeout(() => killGroup(child, "SIGKILL"), 5000);
-      await exited;
-      clearTimeout(timer);
-      running.delete(service);
+    stop() {
+      stopping ??= (async () => {
+        signal(child, "SIGTERM", false);
+        const timer = setTimeout(() => signal(child, "SIGKILL", true), GRACE_MS);
+        await exited;
+        clearTimeout(timer);
+        signal(child, "SIGKILL", true); // anything it left behind in its group
+        running.delete(service);
+      })();
+      return stopping;
     },
   };
   running.add(service);
-  exited.then(() => running.delete(service));
   return service;
 }
 
+/** Stops every service, most recently started first (the edge before the media node it calls). */
 export async function stopAll(): Promise<void> {
-  await Promise.all([...running].map((s) => s.stop()));
+  for (const service of [...running].reverse()) await service.stop();
 }
