@@ -42,6 +42,22 @@ export class Announcer {
     if (final !== undefined) await this.send(final, timeoutMs);
   }
 
+  /**
+   * Announces the current state at once (e.g. right after draining), after any announcement already in
+   * flight, so the edge's last word is the newest state. Resolves false when the edge could not be told.
+   */
+  async announceNow(timeoutMs = 2000): Promise<boolean> {
+    await this.#inFlight;
+    let body: AnnounceRequest;
+    try {
+      body = await this.#options.snapshot();
+    } catch (error) {
+      this.#options.log.error("announce snapshot failed", { error });
+      return false;
+    }
+    return this.send(body, timeoutMs);
+  }
+
   async send(body: AnnounceRequest, timeoutMs = 5000): Promise<boolean> {
     const { log, secret } = this.#options;
     try {

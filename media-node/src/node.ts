@@ -20,8 +20,11 @@ export type MediaNode = {
   /** What the node announces to the edge. */
   readonly publicUrl: string;
   readonly config: MediaNodeConfig;
-  /** Stop accepting new rooms (existing rooms keep working). */
-  drain(): void;
+  /**
+   * Stop accepting new rooms (existing rooms keep working) and, when the node announces, tell the edge
+   * at once. Takes effect before it returns; the promise resolves once the edge was told (or could not be).
+   */
+  drain(): Promise<void>;
   /** Announce draining, stop the HTTP server and close every worker. Idempotent. */
   close(): Promise<void>;
 };
@@ -60,8 +63,17 @@ export async function startMediaNode(options: MediaNodeOptions, log?: Logger): P
   });
   const http = new HttpMetrics();
   const load = () => loadSnapshot(pool, rooms, events);
+  // Created once the port is known (it announces the URL); draining before that has nobody to tell.
+  let announcer: Announcer | undefined;
+  const drain = async (): Promise<void> => {
+    rooms.drain();
+    await announcer?.announceNow();
+  };
   const server = createApiServer({
-    routes: [...nodeRoutes({ pool, events, http, load }), ...roomRoutes({ rooms, allowPlain: config.allowPlain })],
+    routes: [
+      ...nodeRoutes({ pool, events, http, load, drain }),
+      ...roomRoutes({ rooms, allowPlain: config.allowPlain }),
+    ],
     auth: { secret: config.secret, replay: new ReplayGuard(), metricsToken: config.metricsToken },
     metrics: http,
     log: logger,
@@ -96,7 +108,7 @@ export async function startMediaNode(options: MediaNodeOptions, log?: Logger): P
       eventSeq: snapshot.eventSeq,
     };
   };
-  const announcer =
+  announcer =
     config.edgeUrl === undefined
       ? undefined
       : new Announcer({
@@ -115,7 +127,7 @@ export async function startMediaNode(options: MediaNodeOptions, log?: Logger): P
     port,
     publicUrl,
     config,
-    drain: () => rooms.drain(),
+    drain,
     close: () => {
       closing ??= (async () => {
         rooms.drain();

@@ -1,5 +1,6 @@
 import { createSocket, type Socket } from "node:dgram";
 import {
+  type DtlsParameters,
   type DumpResponse,
   type LoadResponse,
   MediaErrorBody,
@@ -102,6 +103,32 @@ export function opusRtpParameters(ssrc: number): RtpParameters {
     encodings: [{ ssrc }],
   };
 }
+
+/** VP8 as a browser would send it (payload type 96 here, with the usual feedback). */
+export function vp8RtpParameters(ssrc: number): RtpParameters {
+  return {
+    codecs: [
+      {
+        mimeType: "video/VP8",
+        payloadType: 96,
+        clockRate: 90000,
+        rtcpFeedback: [{ type: "nack" }, { type: "nack", parameter: "pli" }, { type: "ccm", parameter: "fir" }],
+      },
+    ],
+    encodings: [{ ssrc }],
+  };
+}
+
+/** A browser's DTLS side (any well-formed sha-256 fingerprint; the handshake itself never happens in these tests). */
+export const CLIENT_DTLS_PARAMETERS: DtlsParameters = {
+  role: "client",
+  fingerprints: [
+    {
+      algorithm: "sha-256",
+      value: "82:5A:68:3D:36:C3:0A:DE:AF:E7:32:43:D2:88:83:57:AC:2D:65:E5:80:C4:B6:FB:AF:1A:A0:21:9F:6D:0C:AD",
+    },
+  ],
+};
 
 /** One RTP packet of an opus stream: 12-byte header and a small, valid-looking payload. */
 export function opusPacket(ssrc: number, seq: number, payloadType = 100): Buffer {

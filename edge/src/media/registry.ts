@@ -171,6 +171,11 @@ export class MediaRegistry extends DurableObject<Env> {
     return url;
   }
 
+  /** A room placed on `url` is gone (it emptied or moved): it no longer counts there until the next announcement. */
+  released(url: string): void {
+    this.#sql.exec("UPDATE nodes SET pending = MAX(0, pending - 1) WHERE url = ?", url);
+  }
+
   /** A room could not reach `url`: no new rooms go there for one TTL, or until it announces again. */
   failed(url: string): void {
     const media = this.#media();

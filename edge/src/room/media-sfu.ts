@@ -306,6 +306,7 @@ export class MediaSfu implements SfuHandler {
   /** The room is empty (or starts afresh): free its router on the node, best effort. */
   async #release(placement: Placement): Promise<void> {
     this.#adopt(undefined);
+    await this.#registry.released(placement.url);
     try {
       await this.#client(placement.url).closeRoom(placement.roomId);
     } catch (error) {

@@ -1,10 +1,10 @@
-import { EventsQuery, type LoadResponse } from "@huddle/protocol";
+import { type DrainResponse, EmptyBody, EventsQuery, type LoadResponse } from "@huddle/protocol";
 import { ApiError } from "../errors.ts";
 import type { EventLog } from "../events.ts";
 import { dumpWorkers } from "../load.ts";
 import { type HttpMetrics, renderMetrics } from "../metrics.ts";
 import type { WorkerPool } from "../workers.ts";
-import { zodMessage } from "./http.ts";
+import { parseBody, zodMessage } from "./http.ts";
 import type { Route } from "./router.ts";
 
 export type NodeRoutesOptions = {
@@ -12,12 +12,25 @@ export type NodeRoutesOptions = {
   events: EventLog;
   http: HttpMetrics;
   load: () => Promise<LoadResponse>;
+  /** Stops taking new rooms and tells the edge (when the node announces); resolves once it was told. */
+  drain: () => Promise<void>;
 };
 
-/** Load, dump, events and metrics. (/healthz is answered before routing, unauthenticated.) */
-export function nodeRoutes({ pool, events, http, load }: NodeRoutesOptions): Route[] {
+/** Load, dump, events, metrics and drain. (/healthz is answered before routing, unauthenticated.) */
+export function nodeRoutes({ pool, events, http, load, drain }: NodeRoutesOptions): Route[] {
   return [
     { method: "GET", path: "/v1/load", auth: "signed", handler: async () => ({ json: await load() }) },
+    {
+      method: "POST",
+      path: "/v1/drain",
+      auth: "signed",
+      handler: async ({ body }) => {
+        parseBody(EmptyBody, body);
+        await drain();
+        const json: DrainResponse = { draining: true };
+        return { json };
+      },
+    },
     { method: "GET", path: "/v1/dump", auth: "signed", handler: async () => ({ json: await dumpWorkers(pool) }) },
     {
       method: "GET",

@@ -1,0 +1,314 @@
+// Benchmark: SFU signaling through the edge (`wrangler dev`: Room DO -> registry DO -> signed HTTP to
+// one local media node) against the same calls made straight to the media node's API, same run,
+// same machine, interleaved one by one so both sides see the same background load.
+//   node tests/bench/sfu-signaling.ts [--iterations 200] [--quick]
+// Prints p50/p99/mean of
+// - join: `join-room` sent -> `joined` (with `sfu`) received, in a fresh room each time (the edge
+//   places the room and creates its router), against a signed `PUT /v1/rooms/:roomId` of a fresh room;
+// - consume: `consume` sent -> `consumed` received (one more consumer of the same producer on the same
+//   recv transport), against a signed `POST .../transports/:id/consume`;
+// and the ratio edge/direct. Bounded in time; stops its children (wrangler dev + workerd, the media
+// node and its mediasoup worker) on exit or failure.
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import {
+  type ConsumeResponse,
+  type CreateTransportResponse,
+  type EnsureRoomResponse,
+  type ProduceResponse,
+  mediaPaths as p,
+  type RtpCapabilities,
+  signedFetch,
+} from "@huddle/protocol";
+import { WebSocket } from "ws";
+import { REPO_ROOT } from "../e2e/support/paths.ts";
+import { freePort, startChild, stopAllChildren, waitForHttp } from "../e2e/support/processes.ts";
+import { startApiEdge } from "../integration/support/edge.ts";
+import { CLIENT_DTLS_PARAMETERS, opusRtpParameters } from "../media/helpers.ts";
+
+const quick = process.argv.includes("--quick");
+const iterationsArg = process.argv.indexOf("--iterations");
+const ITERATIONS = iterationsArg > 0 ? Number(process.argv[iterationsArg + 1]) : quick ? 50 : 200;
+const WARMUP = Math.max(5, Math.ceil(ITERATIONS / 10));
+const DEADLINE_MS = 10 * 60_000;
+const STEP_TIMEOUT_MS = 30_000;
+// Limits raised so the benchmark measures signaling, not the rate limiter or the room size.
+const EDGE_VARS = { RATE_BURST: "1000000", RATE_PER_SECOND: "1000000", MAX_PARTICIPANTS: "1000" };
+
+let stopping: Promise<void> | undefined;
+const shutdown = () => {
+  stopping ??= stopAllChildren();
+  return stopping;
+};
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    void shutdown().then(() => process.exit(130));
+  });
+}
+process.on("uncaughtException", (error) => {
+  console.error("sfu-signaling: failed:", error);
+  void shutdown().then(() => process.exit(1));
+});
+const deadline = setTimeout(() => {
+  console.error(`sfu-signaling: gave up after ${DEADLINE_MS / 1000} s`);
+  void shutdown().then(() => process.exit(1));
+}, DEADLINE_MS);
+
+function withTimeout<T>(promise: Promise<T>, what: string, ms = STEP_TIMEOUT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function startMediaNode(secret: string): Promise<string> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = startChild("media-node", process.execPath, [join(REPO_ROOT, "media-node", "src", "main.ts")], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      MEDIA_NODE_HOST: "127.0.0.1",
+      MEDIA_NODE_PORT: String(port),
+      MEDIA_NODE_ANNOUNCED_IP: "127.0.0.1",
+      MEDIA_NODE_RTC_LISTEN_IP: "127.0.0.1",
+      MEDIA_NODE_RTC_PORT_MIN: "0",
+      MEDIA_NODE_WORKERS: "1",
+      MEDIA_NODE_SECRET: secret,
+      MEDIA_NODE_LOG_LEVEL: "warn",
+    },
+  });
+  await waitForHttp(`${url}/healthz`, child, 30_000);
+  return url;
+}
+
+// ---- the edge side: one WebSocket client ----
+
+interface Incoming {
+  type: string;
+  data: Record<string, unknown>;
+  requestId?: string;
+}
+
+class Client {
+  private readonly ws: WebSocket;
+  private readonly pending = new Map<
+    string,
+    { resolve: (message: Incoming) => void; reject: (error: Error) => void }
+  >();
+  private next = 0;
+
+  private closed: string | undefined;
+
+  private constructor(ws: WebSocket) {
+    this.ws = ws;
+    ws.on("close", (code) => {
+      this.closed = `the edge closed the socket (${code})`;
+      for (const { reject } of this.pending.values()) reject(new Error(this.closed));
+      this.pending.clear();
+    });
+    ws.on("message", (raw) => {
+      const message = JSON.parse(String(raw)) as Incoming;
+      const resolve = message.requestId === undefined ? undefined : this.pending.get(message.requestId)?.resolve;
+      if (resolve === undefined) return;
+      this.pending.delete(message.requestId as string);
+      resolve(message);
+    });
+  }
+
+  static async open(wsBase: string, roomId: string): Promise<Client> {
+    const ws = new WebSocket(`${wsBase}/rooms/${roomId}/ws`, { perMessageDeflate: false });
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        ws.once("open", () => resolve());
+        ws.once("error", reject);
+      }),
+      `a socket to ${roomId}`,
+    );
+    return new Client(ws);
+  }
+
+  /** Sends with a requestId; resolves with the reply and the time from send to reply (ms). */
+  async request(type: string, data: unknown, expected: string, what = ""): Promise<{ reply: Incoming; ms: number }> {
+    if (this.closed !== undefined) throw new Error(`${type}: ${this.closed}`);
+    const requestId = `r${++this.next}`;
+    const reply = new Promise<Incoming>((resolve, reject) => {
+      this.pending.set(requestId, { resolve, reject });
+    });
+    const t0 = performance.now();
+    this.ws.send(JSON.stringify({ type, data, requestId }));
+    const message = await withTimeout(reply, `${type} -> ${expected} ${what}`);
+    const ms = performance.now() - t0;
+    if (message.type !== expected) throw new Error(`${type} got ${JSON.stringify(message).slice(0, 300)}`);
+    return { reply: message, ms };
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+// ---- the direct side: signed HTTP to the node ----
+
+function nodeApi(base: string, secret: string) {
+  return async <T>(method: string, path: string, json?: unknown): Promise<{ body: T; ms: number }> => {
+    const t0 = performance.now();
+    const res = await signedFetch(secret, new URL(path, base), { method, json });
+    const text = await res.text();
+    const ms = performance.now() - t0;
+    if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${text.slice(0, 300)}`);
+    return { body: JSON.parse(text) as T, ms };
+  };
+}
+
+// ---- figures ----
+
+function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))] ?? Number.NaN;
+}
+
+function summary(samples: number[]): { p50: number; p99: number; mean: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    mean: samples.reduce((s, x) => s + x, 0) / samples.length,
+  };
+}
+
+const ms = (x: number) => `${x.toFixed(2)} ms`;
+const pad = (s: string, n: number) => s.padEnd(n);
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+
+function table(title: string, edge: number[], direct: number[], directLabel: string): void {
+  const e = summary(edge);
+  const d = summary(direct);
+  console.log(`\n${title}`);
+  console.log(`  ${pad("", 34)}${pad("p50", 12)}${pad("p99", 12)}mean`);
+  console.log(`  ${pad("edge (wrangler dev, DO + node)", 34)}${pad(ms(e.p50), 12)}${pad(ms(e.p99), 12)}${ms(e.mean)}`);
+  console.log(`  ${pad(directLabel, 34)}${pad(ms(d.p50), 12)}${pad(ms(d.p99), 12)}${ms(d.mean)}`);
+  console.log(
+    `  ${pad("ratio edge/direct", 34)}${pad(ratio(e.p50, d.p50), 12)}${pad(ratio(e.p99, d.p99), 12)}${ratio(e.mean, d.mean)}`,
+  );
+}
+
+async function main(): Promise<void> {
+  const secret = randomBytes(24).toString("hex");
+  const nodeUrl = await startMediaNode(secret);
+  const edge = await startApiEdge("bench-sfu", { ...EDGE_VARS, MEDIA_NODES: nodeUrl, MEDIA_NODE_SECRET: secret });
+  const wsBase = edge.url.replace(/^http/, "ws");
+  const api = nodeApi(nodeUrl, secret);
+  console.log(
+    `sfu-signaling: edge ${edge.url} (wrangler dev, X_LOCAL_OBSERVABILITY=false), media node ${nodeUrl} (1 worker, static MEDIA_NODES); node ${process.version}`,
+  );
+  const run = randomBytes(3).toString("hex");
+
+  // join-room -> joined (with sfu) in a fresh room, against PUT of a fresh room on the node; interleaved.
+  const joinEdge: number[] = [];
+  const joinDirect: number[] = [];
+  const members: Client[] = [];
+  const directRooms: string[] = [];
+  for (let i = 0; i < WARMUP + ITERATIONS; i++) {
+    const roomId = `bj-${run}-${i}`;
+    const client = await Client.open(wsBase, roomId);
+    members.push(client);
+    const { reply, ms: edgeMs } = await client.request("join-room", { roomId, username: "alice" }, "joined", roomId);
+    if (reply.data.sfu === undefined) throw new Error(`joined without sfu (is the media node reachable?)`);
+    const directRoom = `bd-${run}-${i}`;
+    const { body, ms: directMs } = await api<EnsureRoomResponse>("PUT", p.room(directRoom));
+    if (!body.created) throw new Error(`${directRoom} existed already`);
+    directRooms.push(directRoom);
+    if (i >= WARMUP) {
+      joinEdge.push(edgeMs);
+      joinDirect.push(directMs);
+    }
+  }
+  for (const client of members) client.close();
+  for (const roomId of directRooms) await api("DELETE", p.room(roomId));
+
+  // consume -> consumed: one producer, one receiver, a new consumer each time; interleaved.
+  const roomId = `bc-${run}`;
+  const alice = await Client.open(wsBase, roomId);
+  const joined = (await alice.request("join-room", { roomId, username: "alice" }, "joined")).reply;
+  const caps = (joined.data.sfu as { rtpCapabilities: RtpCapabilities } | undefined)?.rtpCapabilities;
+  if (caps === undefined) throw new Error("joined without sfu");
+  const bob = await Client.open(wsBase, roomId);
+  await bob.request("join-room", { roomId, username: "bob" }, "joined");
+  const send = (await alice.request("create-transport", { direction: "send" }, "webRtcTransportCreated")).reply;
+  const sendId = String(send.data.id);
+  await alice.request(
+    "connect-transport",
+    { transportId: sendId, dtlsParameters: CLIENT_DTLS_PARAMETERS },
+    "transport-connected",
+  );
+  const produced = (
+    await alice.request(
+      "produce",
+      { transportId: sendId, kind: "audio", rtpParameters: opusRtpParameters(1111), appData: { source: "microphone" } },
+      "produced",
+    )
+  ).reply;
+  const recv = (await bob.request("create-transport", { direction: "recv" }, "webRtcTransportCreated")).reply;
+  const recvId = String(recv.data.id);
+
+  const directRoom = `bcd-${run}`;
+  await api("PUT", p.room(directRoom));
+  const dSend = (await api<CreateTransportResponse>("POST", p.transports(directRoom, "alice"), { direction: "send" }))
+    .body;
+  const dProduced = (
+    await api<ProduceResponse>("POST", p.produce(directRoom, "alice", dSend.id), {
+      kind: "audio",
+      rtpParameters: opusRtpParameters(2222),
+    })
+  ).body;
+  const dRecv = (await api<CreateTransportResponse>("POST", p.transports(directRoom, "bob"), { direction: "recv" }))
+    .body;
+
+  const consumeEdge: number[] = [];
+  const consumeDirect: number[] = [];
+  for (let i = 0; i < WARMUP + ITERATIONS; i++) {
+    const edgeMs = (
+      await bob.request(
+        "consume",
+        { transportId: recvId, producerId: String(produced.data.id), rtpCapabilities: caps },
+        "consumed",
+      )
+    ).ms;
+    const direct = await api<ConsumeResponse>("POST", p.consume(directRoom, "bob", dRecv.id), {
+      producerId: dProduced.id,
+      rtpCapabilities: caps,
+    });
+    if (i >= WARMUP) {
+      consumeEdge.push(edgeMs);
+      consumeDirect.push(direct.ms);
+    }
+  }
+  alice.close();
+  bob.close();
+  await api("DELETE", p.room(directRoom));
+
+  table(
+    `join-room -> joined (with sfu), a fresh room each time, ${ITERATIONS} after ${WARMUP} warm-up`,
+    joinEdge,
+    joinDirect,
+    "node direct (signed PUT room)",
+  );
+  table(
+    `consume -> consumed, one more consumer of one producer each time, ${ITERATIONS} after ${WARMUP} warm-up`,
+    consumeEdge,
+    consumeDirect,
+    "node direct (signed POST consume)",
+  );
+}
+
+let code = 0;
+try {
+  await main();
+} catch (error) {
+  console.error("sfu-signaling: failed:", error);
+  code = 1;
+}
+clearTimeout(deadline);
+await shutdown();
+process.exit(code);

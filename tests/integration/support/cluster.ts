@@ -1,0 +1,204 @@
+// The real parts of an SFU deployment on loopback: `wrangler dev` (the edge) and media nodes as child
+// processes (`node media-node/src/main.ts`), all on free ports, all stopped by `stop()` (and SIGKILLed
+// if the test process exits first).
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { type MediaNodeStatus, MediaNodesResponse, mediaPaths, RoomState, signedFetch } from "@huddle/protocol";
+import { REPO_ROOT } from "../../e2e/support/paths.ts";
+import { type Child, freePort, startChild, waitForHttp } from "../../e2e/support/processes.ts";
+import { type ApiClient, apiClient } from "../../media/helpers.ts";
+import { type Edge, startApiEdge } from "./edge.ts";
+import { eventually } from "./wait.ts";
+
+const VERBOSE = process.env.HUDDLE_TEST_VERBOSE === "1";
+
+/** Every process group started here, SIGKILLed when the test process exits without stopping them. */
+const groups = new Set<number>();
+process.once("exit", () => {
+  for (const pid of groups) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // gone already
+    }
+  }
+});
+
+function track(child: Child): Child {
+  const pid = child.process.pid;
+  if (pid !== undefined) {
+    groups.add(pid);
+    void child.exited.then(() => groups.delete(pid));
+  }
+  return child;
+}
+
+export interface NodeProcess {
+  /** http://127.0.0.1:PORT: its API, and what it announces. */
+  url: string;
+  child: Child;
+  /** Signed client of its API (tests/media/helpers.ts). */
+  api: ApiClient;
+  /** `kill -9` of the node process only (its mediasoup worker follows when its pipe closes). */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  /** Media node processes. */
+  nodes: number;
+  /** `static`: listed in MEDIA_NODES, not announcing; `announced`: MEDIA_NODE_EDGE_URL set, nothing static. */
+  mode: "static" | "announced";
+  /** Extra `--var`s for the edge. */
+  vars?: Record<string, string>;
+}
+
+export interface Cluster {
+  secret: string;
+  edge: Edge;
+  /** ws://127.0.0.1:PORT of the edge. */
+  wsUrl: string;
+  nodes: NodeProcess[];
+  /** The edge's registry (signed GET /v1/media-nodes), schema-checked. */
+  registry(): Promise<MediaNodeStatus[]>;
+  /** Polls the registry until `check` holds (generous timeout); returns the last answer. */
+  waitForRegistry(check: (nodes: MediaNodeStatus[]) => boolean, what: string): Promise<MediaNodeStatus[]>;
+  /** The node that holds `roomId` (GET /v1/rooms/:roomId answers 200), or undefined. */
+  nodeOf(roomId: string): Promise<NodeProcess | undefined>;
+  stop(): Promise<void>;
+}
+
+/** Edge settings of every cluster: short probe and TTL so node loss is seen within seconds. */
+export const EDGE_MEDIA_VARS = {
+  MEDIA_CHECK_INTERVAL_MS: "500",
+  MEDIA_NODE_TTL_MS: "4000",
+  MEDIA_NODE_TIMEOUT_MS: "3000",
+};
+
+export const ANNOUNCE_INTERVAL_MS = 1000;
+
+async function startNode(
+  name: string,
+  port: number,
+  secret: string,
+  edgeUrl: string | undefined,
+): Promise<NodeProcess> {
+  const url = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    MEDIA_NODE_HOST: "127.0.0.1",
+    MEDIA_NODE_PORT: String(port),
+    MEDIA_NODE_ANNOUNCED_IP: "127.0.0.1",
+    MEDIA_NODE_RTC_LISTEN_IP: "127.0.0.1",
+    MEDIA_NODE_RTC_PORT_MIN: "0",
+    MEDIA_NODE_WORKERS: "1",
+    MEDIA_NODE_SECRET: secret,
+    MEDIA_NODE_PUBLIC_URL: url,
+    MEDIA_NODE_ANNOUNCE_INTERVAL_MS: String(ANNOUNCE_INTERVAL_MS),
+    MEDIA_NODE_LOG_LEVEL: "warn",
+  };
+  if (edgeUrl !== undefined) env.MEDIA_NODE_EDGE_URL = edgeUrl;
+  const child = track(
+    startChild(name, process.execPath, [join(REPO_ROOT, "media-node", "src", "main.ts")], {
+      cwd: REPO_ROOT,
+      env,
+      echo: VERBOSE,
+    }),
+  );
+  await waitForHttp(`${url}/healthz`, child, 30_000);
+  return {
+    url,
+    child,
+    api: apiClient(url, secret),
+    kill: async () => {
+      child.process.kill("SIGKILL");
+      await child.exited;
+    },
+    stop: () => child.stop(),
+  };
+}
+
+/** Starts the edge and `options.nodes` media nodes; on any failure stops what started and throws. */
+export async function startCluster(name: string, options: ClusterOptions): Promise<Cluster> {
+  const secret = randomBytes(24).toString("hex");
+  const ports: number[] = [];
+  for (let i = 0; i < options.nodes; i++) ports.push(await freePort());
+  const urls = ports.map((port) => `http://127.0.0.1:${port}`);
+  const vars: Record<string, string> = { ...EDGE_MEDIA_VARS, MEDIA_NODE_SECRET: secret, ...options.vars };
+  if (options.mode === "static") vars.MEDIA_NODES = urls.join(",");
+  const nodes: NodeProcess[] = [];
+  let edge: Edge | undefined;
+  const stop = async () => {
+    await Promise.all([...nodes.map((node) => node.stop()), edge?.stop()]);
+  };
+  try {
+    edge = await startApiEdge(`integration-${name}`, vars, VERBOSE);
+    track(edge.child);
+    for (const [i, port] of ports.entries()) {
+      const edgeUrl = options.mode === "announced" ? edge.url : undefined;
+      nodes.push(await startNode(`media-${name}-${i}`, port, secret, edgeUrl));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const edgeUrl = edge.url;
+
+  const registry = async (): Promise<MediaNodeStatus[]> => {
+    const res = await signedFetch(secret, new URL(mediaPaths.nodes, edgeUrl));
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`GET ${mediaPaths.nodes} -> ${res.status} ${text.slice(0, 300)}`);
+    return MediaNodesResponse.parse(JSON.parse(text)).nodes;
+  };
+  let last: MediaNodeStatus[] | string = "no answer yet";
+  const waitForRegistry = async (check: (nodes: MediaNodeStatus[]) => boolean, what: string) => {
+    try {
+      return await eventually(
+        async () => {
+          try {
+            last = await registry();
+          } catch (error) {
+            last = String(error);
+            return undefined;
+          }
+          return check(last) ? last : undefined;
+        },
+        what,
+        30_000,
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; the registry said: ${JSON.stringify(last)}`);
+    }
+  };
+  const nodeOf = async (roomId: string) => {
+    for (const node of nodes) {
+      if (node.child.process.exitCode !== null || node.child.process.signalCode !== null) continue;
+      const answer = await node.api.call("GET", mediaPaths.room(roomId));
+      if (answer.status === 200) return node;
+    }
+    return undefined;
+  };
+
+  return {
+    secret,
+    edge,
+    wsUrl: edgeUrl.replace(/^http/, "ws"),
+    nodes,
+    registry,
+    waitForRegistry,
+    nodeOf,
+    stop,
+  };
+}
+
+/** GET /v1/rooms/:roomId on a node, schema-checked (throws on anything but 200). */
+export async function roomOnNode(node: NodeProcess, roomId: string): Promise<RoomState> {
+  return RoomState.parse(await node.api.get(mediaPaths.room(roomId)));
+}
+
+/** The registry's entry for a node (throws when the registry does not list it). */
+export function entryOf(nodes: MediaNodeStatus[], node: NodeProcess): MediaNodeStatus {
+  const entry = nodes.find((n) => n.url === node.url);
+  if (entry === undefined) throw new Error(`the registry does not list ${node.url}: ${JSON.stringify(nodes)}`);
+  return entry;
+}
