@@ -10,7 +10,6 @@
 // and the ratio edge/direct. Bounded in time; stops its children (wrangler dev + workerd, the media
 // node and its mediasoup worker) on exit or failure.
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 import {
   type ConsumeResponse,
   type CreateTransportResponse,
@@ -21,9 +20,9 @@ import {
   signedFetch,
 } from "@huddle/protocol";
 import { WebSocket } from "ws";
-import { REPO_ROOT } from "../e2e/support/paths.ts";
-import { freePort, startChild, stopAllChildren, waitForHttp } from "../e2e/support/processes.ts";
-import { startApiEdge } from "../integration/support/edge.ts";
+import { startEdge } from "../e2e/support/edge.ts";
+import { startTestMediaNode } from "../e2e/support/media-nodes.ts";
+import { stopAllChildren } from "../e2e/support/processes.ts";
 import { CLIENT_DTLS_PARAMETERS, opusRtpParameters } from "../media/helpers.ts";
 
 const quick = process.argv.includes("--quick");
@@ -60,27 +59,6 @@ function withTimeout<T>(promise: Promise<T>, what: string, ms = STEP_TIMEOUT_MS)
     timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-async function startMediaNode(secret: string): Promise<string> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = startChild("media-node", process.execPath, [join(REPO_ROOT, "media-node", "src", "main.ts")], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      MEDIA_NODE_HOST: "127.0.0.1",
-      MEDIA_NODE_PORT: String(port),
-      MEDIA_NODE_ANNOUNCED_IP: "127.0.0.1",
-      MEDIA_NODE_RTC_LISTEN_IP: "127.0.0.1",
-      MEDIA_NODE_RTC_PORT_MIN: "0",
-      MEDIA_NODE_WORKERS: "1",
-      MEDIA_NODE_SECRET: secret,
-      MEDIA_NODE_LOG_LEVEL: "warn",
-    },
-  });
-  await waitForHttp(`${url}/healthz`, child, 30_000);
-  return url;
 }
 
 // ---- the edge side: one WebSocket client ----
@@ -195,8 +173,12 @@ function table(title: string, edge: number[], direct: number[], directLabel: str
 
 async function main(): Promise<void> {
   const secret = randomBytes(24).toString("hex");
-  const nodeUrl = await startMediaNode(secret);
-  const edge = await startApiEdge("bench-sfu", { ...EDGE_VARS, MEDIA_NODES: nodeUrl, MEDIA_NODE_SECRET: secret });
+  const nodeUrl = (await startTestMediaNode("media-node", secret, { echo: false })).url;
+  const edge = await startEdge(
+    "bench-sfu",
+    { ...EDGE_VARS, MEDIA_NODES: nodeUrl, MEDIA_NODE_SECRET: secret },
+    { privateAssets: true, echo: false },
+  );
   const wsBase = edge.url.replace(/^http/, "ws");
   const api = nodeApi(nodeUrl, secret);
   console.log(

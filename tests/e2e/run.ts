@@ -69,7 +69,7 @@ async function main(): Promise<number> {
     let meshUrl = "";
     site = await startStaticSite(() => ({ edgeUrl: meshUrl }));
     log("starting the edge without a media node (mesh suites)");
-    const mesh = await startEdge("mesh", { MAX_PARTICIPANTS: "3" }, [site.url]);
+    const mesh = await startEdge("mesh", { MAX_PARTICIPANTS: "3" }, { extraOrigins: [site.url] });
     meshUrl = mesh.url;
     log(`mesh edge: ${mesh.url}; the app also at ${site.url} (and ${site.url}/configured/ with a config.json)`);
     const env: NodeJS.ProcessEnv = { ...process.env, HUDDLE_E2E_MESH_URL: mesh.url, HUDDLE_E2E_SITE_URL: site.url };

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { wranglerEnv as offlineWranglerEnv } from "../../../scripts/lib/wrangler-env.ts";
+import { mediaNodeAvailable, startTestMediaNode } from "./media-nodes.ts";
 import { REPO_ROOT } from "./paths.ts";
 import { type Child, freePort, startChild, waitForHttp } from "./processes.ts";
 
@@ -17,20 +18,29 @@ export interface Edge {
   stop(): Promise<void>;
 }
 
+export interface EdgeOptions {
+  /** Origins besides the edge's own that may open room sockets (ALLOWED_ORIGINS). */
+  extraOrigins?: string[];
+  /**
+   * Serve an empty private folder instead of web/dist (suites without a browser): `wrangler dev`
+   * reloads the Worker, resetting every room and dropping every socket, whenever its assets
+   * change, e.g. when another run rebuilds the web client meanwhile.
+   */
+  privateAssets?: boolean;
+  echo?: boolean;
+}
+
 /**
  * `wrangler dev` for the root wrangler.toml on a free loopback port, serving web/dist, with its
  * own Durable Object storage (deleted on stop) so parallel runs never share rooms. Only its own
- * origin and `extraOrigins` may open room sockets (ALLOWED_ORIGINS).
+ * origin and `extraOrigins` may open room sockets from a browser (ALLOWED_ORIGINS).
  */
-export async function startEdge(
-  name: string,
-  vars: Record<string, string>,
-  extraOrigins: string[] = [],
-): Promise<Edge> {
+export async function startEdge(name: string, vars: Record<string, string>, options: EdgeOptions = {}): Promise<Edge> {
   const port = await freePort();
   const inspectorPort = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const persistTo = join(REPO_ROOT, ".wrangler", `e2e-${name}-${randomBytes(4).toString("hex")}`);
+  const scratch = join(REPO_ROOT, ".wrangler", `test-${name}-${randomBytes(4).toString("hex")}`);
+  const persistTo = join(scratch, "state");
   const args = [
     join(REPO_ROOT, "node_modules", "wrangler", "bin", "wrangler.js"),
     "dev",
@@ -42,22 +52,23 @@ export async function startEdge(
     String(inspectorPort),
     "--persist-to",
     persistTo,
+    ...(options.privateAssets ? ["--assets", privateAssets(scratch)] : []),
     "--show-interactive-dev-session=false",
     "--live-reload=false",
     "--log-level",
     "warn",
   ];
   // The Origin allow-list: the edge's own origin (it serves the app) plus any other host of the app.
-  const origins = [url, ...extraOrigins].join(",");
+  const origins = [url, ...(options.extraOrigins ?? [])].join(",");
   for (const [key, value] of Object.entries({ ALLOWED_ORIGINS: origins, ...vars }))
     args.push("--var", `${key}:${value}`);
   const child = startChild(`edge:${name}`, process.execPath, args, {
     cwd: REPO_ROOT,
     env: wranglerEnv(),
-    echo: process.env.HUDDLE_E2E_VERBOSE === "1",
+    echo: options.echo ?? process.env.HUDDLE_E2E_VERBOSE === "1",
   });
   // However the process ends (stop(), stopAllChildren(), a crash), its storage goes with it.
-  void child.exited.then(() => rmSync(persistTo, { recursive: true, force: true }));
+  void child.exited.then(() => rmSync(scratch, { recursive: true, force: true }));
   const stop = () => child.stop();
   try {
     await waitForHttp(`${url}/healthz`, child, 90_000);
@@ -75,32 +86,16 @@ export async function startEdge(
  */
 export async function startSfuEdge(): Promise<{ edge: Edge } | { unavailable: string }> {
   if (process.env.HUDDLE_E2E_SFU === "0") return { unavailable: "HUDDLE_E2E_SFU=0" };
-  const worker =
-    process.env.MEDIASOUP_WORKER_BIN ??
-    join(REPO_ROOT, "node_modules", "mediasoup", "worker", "out", "Release", "mediasoup-worker");
-  const main = join(REPO_ROOT, "media-node", "src", "main.ts");
-  if (!existsSync(worker)) return { unavailable: `no mediasoup worker binary at ${worker}` };
-  if (!existsSync(main)) return { unavailable: `no media node at ${main}` };
-  const port = await freePort();
+  const missing = mediaNodeAvailable();
+  if (missing !== undefined) return { unavailable: missing };
   const secret = randomBytes(32).toString("hex");
-  const mediaUrl = `http://127.0.0.1:${port}`;
-  const media = startChild("media-node", process.execPath, [main], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      MEDIA_NODE_HOST: "127.0.0.1",
-      MEDIA_NODE_PORT: String(port),
-      MEDIA_NODE_ANNOUNCED_IP: "127.0.0.1",
-      MEDIA_NODE_RTC_LISTEN_IP: "127.0.0.1",
-      MEDIA_NODE_RTC_PORT_MIN: "0",
-      MEDIA_NODE_WORKERS: "1",
-      MEDIA_NODE_SECRET: secret,
-      MEDIA_NODE_LOG_LEVEL: "warn",
-    },
-    echo: process.env.HUDDLE_E2E_VERBOSE === "1",
-  });
-  // A media node that is there but does not start is a failure, not a reason to skip.
-  await waitForHttp(`${mediaUrl}/healthz`, media, 30_000);
-  const edge = await startEdge("sfu", { MAX_PARTICIPANTS: "3", MEDIA_NODES: mediaUrl, MEDIA_NODE_SECRET: secret });
+  const media = await startTestMediaNode("media-node", secret);
+  const edge = await startEdge("sfu", { MAX_PARTICIPANTS: "3", MEDIA_NODES: media.url, MEDIA_NODE_SECRET: secret });
   return { edge };
+}
+
+function privateAssets(scratch: string): string {
+  const dir = join(scratch, "assets");
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }

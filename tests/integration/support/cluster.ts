@@ -2,12 +2,11 @@
 // processes (`node media-node/src/main.ts`), all on free ports, all stopped by `stop()` (and SIGKILLed
 // if the test process exits first).
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 import { type MediaNodeStatus, MediaNodesResponse, mediaPaths, RoomState, signedFetch } from "@huddle/protocol";
-import { REPO_ROOT } from "../../e2e/support/paths.ts";
-import { type Child, freePort, startChild, waitForHttp } from "../../e2e/support/processes.ts";
+import { type Edge, startEdge } from "../../e2e/support/edge.ts";
+import { startTestMediaNode, type TestMediaNode } from "../../e2e/support/media-nodes.ts";
+import { type Child, freePort } from "../../e2e/support/processes.ts";
 import { type ApiClient, apiClient } from "../../media/helpers.ts";
-import { type Edge, startApiEdge } from "./edge.ts";
 import { eventually } from "./wait.ts";
 
 const VERBOSE = process.env.HUDDLE_TEST_VERBOSE === "1";
@@ -33,15 +32,9 @@ function track(child: Child): Child {
   return child;
 }
 
-export interface NodeProcess {
-  /** http://127.0.0.1:PORT: its API, and what it announces. */
-  url: string;
-  child: Child;
+export interface NodeProcess extends TestMediaNode {
   /** Signed client of its API (tests/media/helpers.ts). */
   api: ApiClient;
-  /** `kill -9` of the node process only (its mediasoup worker follows when its pipe closes). */
-  kill(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 export interface ClusterOptions {
@@ -83,39 +76,14 @@ async function startNode(
   secret: string,
   edgeUrl: string | undefined,
 ): Promise<NodeProcess> {
-  const url = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    MEDIA_NODE_HOST: "127.0.0.1",
-    MEDIA_NODE_PORT: String(port),
-    MEDIA_NODE_ANNOUNCED_IP: "127.0.0.1",
-    MEDIA_NODE_RTC_LISTEN_IP: "127.0.0.1",
-    MEDIA_NODE_RTC_PORT_MIN: "0",
-    MEDIA_NODE_WORKERS: "1",
-    MEDIA_NODE_SECRET: secret,
-    MEDIA_NODE_PUBLIC_URL: url,
-    MEDIA_NODE_ANNOUNCE_INTERVAL_MS: String(ANNOUNCE_INTERVAL_MS),
-    MEDIA_NODE_LOG_LEVEL: "warn",
-  };
-  if (edgeUrl !== undefined) env.MEDIA_NODE_EDGE_URL = edgeUrl;
-  const child = track(
-    startChild(name, process.execPath, [join(REPO_ROOT, "media-node", "src", "main.ts")], {
-      cwd: REPO_ROOT,
-      env,
-      echo: VERBOSE,
-    }),
-  );
-  await waitForHttp(`${url}/healthz`, child, 30_000);
-  return {
-    url,
-    child,
-    api: apiClient(url, secret),
-    kill: async () => {
-      child.process.kill("SIGKILL");
-      await child.exited;
-    },
-    stop: () => child.stop(),
-  };
+  const node = await startTestMediaNode(name, secret, {
+    port,
+    announceIntervalMs: ANNOUNCE_INTERVAL_MS,
+    echo: VERBOSE,
+    ...(edgeUrl === undefined ? {} : { edgeUrl }),
+  });
+  track(node.child);
+  return { ...node, api: apiClient(node.url, secret) };
 }
 
 /** Starts the edge and `options.nodes` media nodes; on any failure stops what started and throws. */
@@ -132,7 +100,7 @@ export async function startCluster(name: string, options: ClusterOptions): Promi
     await Promise.all([...nodes.map((node) => node.stop()), edge?.stop()]);
   };
   try {
-    edge = await startApiEdge(`integration-${name}`, vars, VERBOSE);
+    edge = await startEdge(`integration-${name}`, vars, { privateAssets: true, echo: VERBOSE });
     track(edge.child);
     for (const [i, port] of ports.entries()) {
       const edgeUrl = options.mode === "announced" ? edge.url : undefined;
