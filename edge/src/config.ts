@@ -24,26 +24,27 @@ function isOrigin(value: string): boolean {
   }
 }
 
-const OriginList = z.preprocess(
-  (value) => (value === undefined ? "" : value),
-  z
-    .string()
-    .transform((raw) =>
-      raw
-        .split(",")
-        .map((part) => part.trim())
-        .filter((part) => part !== ""),
-    )
-    .pipe(
-      z.array(
-        z.union([
-          z.literal("*"),
-          z.string().refine(isOrigin, "each origin must be scheme://host[:port] (no path, no trailing slash)"),
-        ]),
-      ),
-    )
-    .transform((origins) => (origins.length === 0 || origins.includes("*") ? "any" : new Set(origins))),
-);
+/** A comma-separated var as its non-empty, trimmed parts (unset: none), each checked by `item`. */
+const commaList = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z.preprocess(
+    (value) => (value === undefined ? "" : value),
+    z
+      .string()
+      .transform((raw) =>
+        raw
+          .split(",")
+          .map((part) => part.trim())
+          .filter((part) => part !== ""),
+      )
+      .pipe(z.array(item)),
+  );
+
+const OriginList = commaList(
+  z.union([
+    z.literal("*"),
+    z.string().refine(isOrigin, "each origin must be scheme://host[:port] (no path, no trailing slash)"),
+  ]),
+).transform((origins) => (origins.length === 0 || origins.includes("*") ? "any" : new Set(origins)));
 
 /** Media node defaults (ms). */
 export const DEFAULT_MEDIA_NODE_TTL_MS = 30_000;
@@ -62,30 +63,16 @@ export function normalizeNodeUrl(value: string): string | undefined {
   }
 }
 
-const NodeList = z.preprocess(
-  (value) => (value === undefined ? "" : value),
-  z
-    .string()
-    .transform((raw) =>
-      raw
-        .split(",")
-        .map((part) => part.trim())
-        .filter((part) => part !== ""),
-    )
-    .pipe(
-      z.array(
-        z.string().transform((value, ctx) => {
-          const url = normalizeNodeUrl(value);
-          if (url === undefined) {
-            ctx.addIssue({ code: "custom", message: `'${value}' is not an http(s) URL without query or credentials` });
-            return z.NEVER;
-          }
-          return url;
-        }),
-      ),
-    )
-    .transform((urls) => [...new Set(urls)]),
-);
+const NodeList = commaList(
+  z.string().transform((value, ctx) => {
+    const url = normalizeNodeUrl(value);
+    if (url === undefined) {
+      ctx.addIssue({ code: "custom", message: `'${value}' is not an http(s) URL without query or credentials` });
+      return z.NEVER;
+    }
+    return url;
+  }),
+).transform((urls) => [...new Set(urls)]);
 
 const Secret = z.preprocess(
   unset,
