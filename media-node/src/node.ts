@@ -120,6 +120,12 @@ export async function startMediaNode(options: MediaNodeOptions, log?: Logger): P
         });
   announcer?.start();
   logger.info("media node listening", { url, publicUrl, workers: pool.size });
+  if (config.edgeUrl !== undefined && config.publicUrl === undefined && !isLoopbackUrl(config.edgeUrl)) {
+    logger.warn("MEDIA_NODE_PUBLIC_URL is not set: announcing the listen address, which a remote edge cannot reach", {
+      announced: publicUrl,
+      edge: config.edgeUrl,
+    });
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -147,4 +153,9 @@ export async function startMediaNode(options: MediaNodeOptions, log?: Logger): P
       return closing;
     },
   };
+}
+
+function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === "localhost" || host === "[::1]" || host.startsWith("127.");
 }
