@@ -7,9 +7,19 @@ export interface InboundVideo {
   framesDecoded: number;
 }
 
+/** Mirrors web/src/call/types.ts OutboundVideoStat (`window.__huddle.outboundVideo()`; SFU only). */
+export interface OutboundVideo {
+  source: "camera" | "screen";
+  layers: number;
+}
+
 declare global {
   interface Window {
-    __huddle?: { mode: () => string | null; inboundVideo: () => Promise<InboundVideo[]> };
+    __huddle?: {
+      mode: () => string | null;
+      inboundVideo: () => Promise<InboundVideo[]>;
+      outboundVideo: () => Promise<OutboundVideo[]>;
+    };
   }
 }
 
@@ -102,6 +112,10 @@ export class CallPage {
 
   inboundVideo(): Promise<InboundVideo[]> {
     return this.page.evaluate(() => window.__huddle?.inboundVideo() ?? Promise.resolve([]));
+  }
+
+  outboundVideo(): Promise<OutboundVideo[]> {
+    return this.page.evaluate(() => window.__huddle?.outboundVideo() ?? Promise.resolve([]));
   }
 
   async framesFrom(user: string, source: "camera" | "screen"): Promise<number> {

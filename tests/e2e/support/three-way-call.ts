@@ -82,6 +82,14 @@ export function threeWayCallSuite(options: ThreeWayOptions): void {
       await page("Carol").join();
       for (const p of pages.values()) expect(await p.mode()).toBe(mode);
 
+      if (mode === "sfu") {
+        // The camera goes to the media node as simulcast: two layers (half and full size), both encoding.
+        await expect
+          .poll(async () => (await page("Alice").outboundVideo()).find((s) => s.source === "camera")?.layers, {
+            timeout: 15_000,
+          })
+          .toBe(2);
+      }
       for (const name of NAMES) {
         const rising = await page(name).expectDecoding(others(name));
         const figures = [...rising].map(([user, [a, b]]) => `${user} ${a}->${b}`).join(", ");

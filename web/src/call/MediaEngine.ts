@@ -1,5 +1,5 @@
 import type { SignalingClient } from "../signaling/SignalingClient.ts";
-import type { CallMode, InboundVideoStat, LinkState, SourceTracks, TrackSource } from "./types.ts";
+import type { CallMode, InboundVideoStat, LinkState, OutboundVideoStat, SourceTracks, TrackSource } from "./types.ts";
 
 /** What an engine needs from the room that owns it. */
 export interface EngineHost {
@@ -30,6 +30,8 @@ export interface MediaEngine {
   setLocalTrack(source: TrackSource, track: MediaStreamTrack | null): Promise<void>;
   /** Decoding progress of every remote video track. */
   inboundVideoStats(): Promise<InboundVideoStat[]>;
+  /** Layers being encoded per local video source (the mesh sends one per peer and reports none). */
+  outboundVideoStats(): Promise<OutboundVideoStat[]>;
   /** Audio level (0..1) per participant, the local one included when known. */
   audioLevels(): Promise<Map<string, number>>;
   close(): void;

@@ -1,6 +1,6 @@
 import type { EngineHost, MediaEngine } from "./MediaEngine.ts";
 import { PeerLink, type Signal } from "./PeerLink.ts";
-import type { InboundVideoStat, TrackSource } from "./types.ts";
+import type { InboundVideoStat, OutboundVideoStat, TrackSource } from "./types.ts";
 
 /**
  * Peer-to-peer mesh: one `PeerLink` per other participant, negotiated over the edge's
@@ -52,6 +52,10 @@ export class MeshEngine implements MediaEngine {
 
   async setLocalTrack(source: TrackSource, track: MediaStreamTrack | null): Promise<void> {
     await Promise.all([...this.#links.values()].map((link) => link.setLocalTrack(source, track)));
+  }
+
+  async outboundVideoStats(): Promise<OutboundVideoStat[]> {
+    return [];
   }
 
   async inboundVideoStats(): Promise<InboundVideoStat[]> {

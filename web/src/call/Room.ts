@@ -11,6 +11,7 @@ import {
   type LinkState,
   type MediaFlags,
   noTracks,
+  type OutboundVideoStat,
   type SourceTracks,
   TRACK_SOURCES,
   type TrackSource,
@@ -182,6 +183,10 @@ export class Room extends Emitter<RoomEvents> {
   /** Decoding progress of every remote video (used by the end-to-end tests). */
   inboundVideoStats(): Promise<InboundVideoStat[]> {
     return this.#engine?.inboundVideoStats() ?? Promise.resolve([]);
+  }
+
+  outboundVideoStats(): Promise<OutboundVideoStat[]> {
+    return this.#engine?.outboundVideoStats() ?? Promise.resolve([]);
   }
 
   leave(): void {

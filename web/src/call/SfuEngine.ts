@@ -9,13 +9,22 @@ import type {
   TransportOptions,
 } from "mediasoup-client/types";
 import type { EngineHost, MediaEngine } from "./MediaEngine.ts";
-import type { InboundVideoStat, LinkState, TrackSource } from "./types.ts";
+import type { InboundVideoStat, LinkState, OutboundVideoStat, TrackSource } from "./types.ts";
 
 interface Received {
   consumer: Consumer;
   user: string;
   source: TrackSource;
 }
+
+/**
+ * Camera simulcast for the 640x360 capture (LocalMedia): a half-size layer for receivers on
+ * weak links or small tiles, and the full one. Browsers send two layers at this size at most.
+ */
+const CAMERA_SIMULCAST: RTCRtpEncodingParameters[] = [
+  { scaleResolutionDownBy: 2, maxBitrate: 200_000 },
+  { scaleResolutionDownBy: 1, maxBitrate: 900_000 },
+];
 
 /**
  * The protocol's (validated, loose) shapes and mediasoup-client's types describe the same JSON;
@@ -122,6 +131,19 @@ export class SfuEngine implements MediaEngine {
         if (report.type === "inbound-rtp") framesDecoded = report.framesDecoded ?? 0;
       });
       out.push({ user, source, framesDecoded });
+    }
+    return out;
+  }
+
+  async outboundVideoStats(): Promise<OutboundVideoStat[]> {
+    const out: OutboundVideoStat[] = [];
+    for (const [source, producer] of this.#producers) {
+      if (producer.kind !== "video" || producer.closed) continue;
+      let layers = 0;
+      (await producer.getStats()).forEach((report: RTCStats & { framesEncoded?: number }) => {
+        if (report.type === "outbound-rtp" && (report.framesEncoded ?? 0) > 0) layers++;
+      });
+      out.push({ source, layers });
     }
     return out;
   }
@@ -250,6 +272,8 @@ export class SfuEngine implements MediaEngine {
       stopTracks: false,
       appData: { source },
       ...(source === "screen" ? { codecOptions: { videoGoogleStartBitrate: 1000 } } : {}),
+      // The camera goes out as simulcast: the media node forwards each receiver the layer its link can carry.
+      ...(source === "camera" ? { encodings: CAMERA_SIMULCAST } : {}),
     });
     if (this.#closed) {
       created.close();

@@ -23,4 +23,10 @@ export interface InboundVideoStat {
   framesDecoded: number;
 }
 
+/** What one local video source is sending: how many encodings (simulcast layers) carry frames. */
+export interface OutboundVideoStat {
+  source: TrackSource;
+  layers: number;
+}
+
 export type CallMode = "mesh" | "sfu";

@@ -31,7 +31,11 @@ function showRoomInUrl(roomId: string | null): void {
 declare global {
   interface Window {
     /** Read-only hooks for tests and debugging: the call mode and remote video decoding progress. */
-    __huddle?: { mode: () => string | null; inboundVideo: Room["inboundVideoStats"] };
+    __huddle?: {
+      mode: () => string | null;
+      inboundVideo: Room["inboundVideoStats"];
+      outboundVideo: Room["outboundVideoStats"];
+    };
   }
 }
 
@@ -45,7 +49,11 @@ export function App({ config }: { config: Promise<ClientConfig> }) {
   useEffect(() => {
     if (room === null) return;
     showRoomInUrl(room.roomId);
-    window.__huddle = { mode: () => room.mode, inboundVideo: () => room.inboundVideoStats() };
+    window.__huddle = {
+      mode: () => room.mode,
+      inboundVideo: () => room.inboundVideoStats(),
+      outboundVideo: () => room.outboundVideoStats(),
+    };
     const onUnload = () => room.leave();
     window.addEventListener("pagehide", onUnload);
     return () => {
