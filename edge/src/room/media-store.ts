@@ -28,6 +28,8 @@ type Row = Record<string, SqlStorageValue>;
  */
 export class MediaStore {
   readonly #sql: SqlStorage;
+  /** The stored placement, read once per instance (this class is its only writer); null until read. */
+  #placement: Placement | undefined | null = null;
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
@@ -46,14 +48,18 @@ export class MediaStore {
   }
 
   placement(): Placement | undefined {
+    if (this.#placement !== null) return this.#placement;
     const row = this.#sql.exec<Row>("SELECT room_id, url, epoch, rtp_capabilities FROM media_placement").toArray()[0];
-    if (row === undefined) return undefined;
-    return {
-      roomId: String(row.room_id),
-      url: String(row.url),
-      epoch: String(row.epoch),
-      rtpCapabilities: JSON.parse(String(row.rtp_capabilities)) as RtpCapabilities,
-    };
+    this.#placement =
+      row === undefined
+        ? undefined
+        : {
+            roomId: String(row.room_id),
+            url: String(row.url),
+            epoch: String(row.epoch),
+            rtpCapabilities: JSON.parse(String(row.rtp_capabilities)) as RtpCapabilities,
+          };
+    return this.#placement;
   }
 
   /** Replaces the placement and forgets every media object (they lived on the old router). */
@@ -62,6 +68,7 @@ export class MediaStore {
     this.#sql.exec("DELETE FROM media_transports");
     this.#sql.exec("DELETE FROM media_producers");
     this.#sql.exec("DELETE FROM media_consumers");
+    this.#placement = placement;
     if (placement === undefined) return;
     this.#sql.exec(
       "INSERT INTO media_placement (k, room_id, url, epoch, rtp_capabilities) VALUES (1, ?, ?, ?, ?)",
