@@ -2,11 +2,10 @@
 // (static MEDIA_NODES, not announcing), checked against the node's own view of the room.
 import { mediaPaths as p, type RoomState } from "@huddle/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLIENT_DTLS_PARAMETERS, vp8RtpParameters } from "../media/helpers.ts";
+import { CLIENT_DTLS_PARAMETERS, vp8RtpParameters, waitFor } from "../media/helpers.ts";
 import { RoomClient } from "./support/client.ts";
 import { type Cluster, type NodeProcess, roomOnNode, startCluster } from "./support/cluster.ts";
 import { connectedTransport, consume, mimeTypes, produce } from "./support/sfu.ts";
-import { eventually } from "./support/wait.ts";
 
 let cluster: Cluster;
 let node: NodeProcess;
@@ -154,10 +153,15 @@ describe("the SFU sequence through the edge", () => {
     expect(bob.all("producer-closed").map((d) => d.producerId)).toEqual([audio.id, video.id]);
 
     // On the node: alice's peer is gone with her transport and producers; bob's peer stays.
-    state = await eventually(async () => {
-      const s = await roomOnNode(node, roomId);
-      return peerWith(s, send.id) === undefined ? s : undefined;
-    }, "alice's peer to leave the node");
+    state = await waitFor(
+      async () => {
+        const s = await roomOnNode(node, roomId);
+        return peerWith(s, send.id) === undefined ? s : undefined;
+      },
+      "alice's peer to leave the node",
+      30_000,
+      200,
+    );
     expect(state.peers).toHaveLength(1);
     expect(peerWith(state, recv.id)?.consumers).toEqual([]);
     expect(state.producers).toEqual([]);
@@ -173,9 +177,11 @@ describe("the SFU sequence through the edge", () => {
     await connectedTransport(carol, "send");
     expect((await node.api.call("GET", p.room(roomId))).status).toBe(200);
     carol.close();
-    await eventually(
+    await waitFor(
       async () => (await node.api.call("GET", p.room(roomId))).status === 404,
       "the room to be closed on the node",
+      30_000,
+      200,
     );
   });
 });

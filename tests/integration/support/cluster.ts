@@ -6,8 +6,7 @@ import { type MediaNodeStatus, MediaNodesResponse, mediaPaths, RoomState, signed
 import { type Edge, startEdge } from "../../e2e/support/edge.ts";
 import { startTestMediaNode, type TestMediaNode } from "../../e2e/support/media-nodes.ts";
 import { type Child, freePort } from "../../e2e/support/processes.ts";
-import { type ApiClient, apiClient } from "../../media/helpers.ts";
-import { eventually } from "./wait.ts";
+import { type ApiClient, apiClient, waitFor } from "../../media/helpers.ts";
 
 const VERBOSE = process.env.HUDDLE_TEST_VERBOSE === "1";
 
@@ -121,7 +120,7 @@ export async function startCluster(name: string, options: ClusterOptions): Promi
   let last: MediaNodeStatus[] | string = "no answer yet";
   const waitForRegistry = async (check: (nodes: MediaNodeStatus[]) => boolean, what: string) => {
     try {
-      return await eventually(
+      return await waitFor(
         async () => {
           try {
             last = await registry();
@@ -133,6 +132,7 @@ export async function startCluster(name: string, options: ClusterOptions): Promi
         },
         what,
         30_000,
+        200,
       );
     } catch (error) {
       throw new Error(`${(error as Error).message}; the registry said: ${JSON.stringify(last)}`);
