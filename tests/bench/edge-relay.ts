@@ -6,12 +6,11 @@
 // p50/p99 and chat fan-out deliveries per second at 10, 50 and 200 clients in
 // one room, for both servers, with the ratios. Bounded in time; stops its
 // children (wrangler dev + workerd, the raw relay) on exit or failure.
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { WebSocket } from "ws";
-import { wranglerEnv } from "../../scripts/lib/wrangler-env.ts";
+import { startEdge } from "../e2e/support/edge.ts";
+import { freePort, startChild } from "../e2e/support/processes.ts";
+import { runBench, summary, withTimeout } from "./harness.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const quick = process.argv.includes("--quick");
@@ -21,124 +20,26 @@ const WARMUP = Math.ceil(ROUNDS / 10);
 const FAN_OUT_CLIENTS = [10, 50, 200];
 /** Deliveries per fan-out measurement (clients x messages). */
 const FAN_OUT_DELIVERIES = quick ? 5_000 : 40_000;
-const DEADLINE_MS = 10 * 60_000;
 const STEP_TIMEOUT_MS = 120_000;
 
 // Limits raised so the benchmark measures the relay, not the rate limiter or the room size.
-const EDGE_VARS = ["RATE_BURST:1000000", "RATE_PER_SECOND:1000000", "MAX_PARTICIPANTS:1000"];
-
-const children: ChildProcess[] = [];
-
-function stopChildren(signal: NodeJS.Signals = "SIGTERM"): void {
-  for (const child of children) {
-    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) continue;
-    try {
-      process.kill(-child.pid, signal); // the child leads its own process group (workerd included)
-    } catch {
-      // already gone
-    }
-  }
-}
-
-process.on("exit", () => stopChildren("SIGKILL"));
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    stopChildren();
-    process.exit(130);
-  });
-}
-const deadline = setTimeout(() => {
-  console.error(`edge-relay: gave up after ${DEADLINE_MS / 1000} s`);
-  stopChildren();
-  process.exit(1);
-}, DEADLINE_MS);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function withTimeout<T>(promise: Promise<T>, what: string, ms = STEP_TIMEOUT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function start(command: string, args: string[], env: NodeJS.ProcessEnv, log: string[]): ChildProcess {
-  const child = spawn(command, args, { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  const keep = (chunk: Buffer) => {
-    log.push(String(chunk));
-    if (log.length > 200) log.shift();
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  return child;
-}
-
-async function startEdge(): Promise<{ url: string; log: string[] }> {
-  const port = await freePort();
-  const inspectorPort = await freePort();
-  mkdirSync(`${root}web/dist`, { recursive: true }); // the Worker's static assets; no build needed here
-  const log: string[] = [];
-  const env = wranglerEnv(root);
-  const args = [
-    `${root}node_modules/wrangler/bin/wrangler.js`,
-    "dev",
-    "--ip",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--inspector-port",
-    String(inspectorPort),
-    "--show-interactive-dev-session=false",
-    "--log-level",
-    "warn",
-    "--persist-to",
-    `${root}.wrangler/bench-state`,
-    ...EDGE_VARS.flatMap((v) => ["--var", v]),
-  ];
-  const child = start(process.execPath, args, env, log);
-  const base = `http://127.0.0.1:${port}`;
-  await withTimeout(
-    (async () => {
-      for (;;) {
-        if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${log.join("")}`);
-        try {
-          const response = await fetch(`${base}/healthz`);
-          if (response.ok) return;
-        } catch {
-          // not listening yet
-        }
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    })(),
-    "wrangler dev to answer /healthz",
-  );
-  return { url: `ws://127.0.0.1:${port}`, log };
-}
+const EDGE_VARS = { RATE_BURST: "1000000", RATE_PER_SECOND: "1000000", MAX_PARTICIPANTS: "1000" };
 
 async function startRaw(): Promise<{ url: string }> {
   const port = await freePort();
-  const log: string[] = [];
-  const child = start(process.execPath, [`${root}tests/bench/raw-ws-relay.ts`, String(port)], process.env, log);
+  const child = startChild("raw-ws-relay", process.execPath, [`${root}tests/bench/raw-ws-relay.ts`, String(port)], {
+    cwd: root,
+    env: process.env,
+  });
   await withTimeout(
     new Promise<void>((resolve, reject) => {
-      child.stdout?.on("data", (chunk: Buffer) => {
+      child.process.stdout?.on("data", (chunk: Buffer) => {
         if (String(chunk).includes("ready")) resolve();
       });
-      child.once("exit", () => reject(new Error(`raw relay exited:\n${log.join("")}`)));
+      void child.exited.then(() => reject(new Error(`raw relay exited:\n${child.tail()}`)));
     }),
     "raw relay to listen",
+    STEP_TIMEOUT_MS,
   );
   return { url: `ws://127.0.0.1:${port}` };
 }
@@ -168,6 +69,7 @@ class Client {
         ws.once("error", reject);
       }),
       `${username} to connect`,
+      STEP_TIMEOUT_MS,
     );
     const client = new Client(ws);
     const joined = new Promise<void>((resolve, reject) => {
@@ -177,7 +79,7 @@ class Client {
       };
     });
     client.send({ type: "join-room", data: { roomId, username } });
-    await withTimeout(joined, `${username} to join`);
+    await withTimeout(joined, `${username} to join`, STEP_TIMEOUT_MS);
     client.onMessage = () => {};
     return client;
   }
@@ -248,20 +150,10 @@ async function fanOut(base: string, label: string, clients: number): Promise<num
       data: { from: "x", text: `message ${i}`, timestamp: new Date().toISOString() },
     });
   }
-  await withTimeout(done, `fan-out to ${clients} (${label})`);
+  await withTimeout(done, `fan-out to ${clients} (${label})`, STEP_TIMEOUT_MS);
   const seconds = (performance.now() - t0) / 1000;
   for (const member of members) member.close();
   return (clients * messages) / seconds;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1)))] ?? Number.NaN;
-}
-
-function summary(samples: number[]): { p50: number; p99: number; mean: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mean = samples.reduce((s, x) => s + x, 0) / samples.length;
-  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), mean };
 }
 
 const ms = (x: number) => `${x.toFixed(3)} ms`;
@@ -269,8 +161,9 @@ const rate = (x: number) => `${Math.round(x).toLocaleString("en-US")}/s`;
 const pad = (s: string, n: number) => s.padEnd(n);
 
 async function main(): Promise<void> {
-  console.log(`edge-relay: starting wrangler dev (X_LOCAL_OBSERVABILITY=false, --var ${EDGE_VARS.join(" ")})`);
-  const edge = await startEdge();
+  console.log(`edge-relay: starting wrangler dev (--var ${JSON.stringify(EDGE_VARS)})`);
+  const edgeHttp = await startEdge("bench-relay", EDGE_VARS, { privateAssets: true, echo: false });
+  const edge = { url: edgeHttp.url.replace(/^http/, "ws") };
   const raw = await startRaw();
   console.log(`edge-relay: edge ${edge.url}, raw ws relay ${raw.url}; node ${process.version}`);
 
@@ -304,21 +197,4 @@ async function main(): Promise<void> {
   }
 }
 
-/** Stops the children and waits (bounded) until they have exited; the exit hook SIGKILLs any straggler. */
-async function shutdown(): Promise<void> {
-  const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
-  const exited = Promise.all(running.map((child) => new Promise((resolve) => child.once("exit", resolve))));
-  stopChildren();
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
-}
-
-let code = 0;
-try {
-  await main();
-} catch (error) {
-  console.error("edge-relay: failed:", error);
-  code = 1;
-}
-clearTimeout(deadline);
-await shutdown();
-process.exit(code);
+await runBench("edge-relay", main);

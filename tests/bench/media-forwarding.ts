@@ -7,10 +7,8 @@
 //
 // Each level runs --repeats times, alternating which side goes first; figures are medians over runs
 // (CPU: median of per-second samples within a run).
-import { spawn } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
 import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
   type ConsumeResponse,
@@ -24,6 +22,7 @@ import {
 import type { types } from "mediasoup";
 import * as mediasoup from "mediasoup";
 import { MEDIA_CODECS } from "../../media-node/src/codecs.ts";
+import { startTestMediaNode } from "../e2e/support/media-nodes.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -207,38 +206,8 @@ const VP8_PARAMETERS = {
 // ---- ours: the media node over HTTP, as a child process --------------------
 
 async function startNodeProcess(): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const main = fileURLToPath(new URL("../../media-node/src/main.ts", import.meta.url));
-  const child = spawn(process.execPath, [main], {
-    env: {
-      ...process.env,
-      MEDIA_NODE_SECRET: SECRET,
-      MEDIA_NODE_PORT: "0",
-      MEDIA_NODE_RTC_PORT_MIN: "0",
-      MEDIA_NODE_RTC_LISTEN_IP: "127.0.0.1",
-      MEDIA_NODE_WORKERS: "1",
-      MEDIA_NODE_ALLOW_PLAIN: "true",
-      MEDIA_NODE_LOG_LEVEL: "warn",
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`media node exited with ${code}`)));
-  });
-  return {
-    url,
-    pid: child.pid ?? 0,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
+  const node = await startTestMediaNode("media-node", SECRET, { env: { MEDIA_NODE_ALLOW_PLAIN: "true" }, echo: false });
+  return { url: node.url, pid: node.child.process.pid ?? 0, stop: () => node.stop() };
 }
 
 async function ours(url: string, nodePid: number, level: number): Promise<LevelResult> {

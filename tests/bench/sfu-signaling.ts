@@ -17,49 +17,20 @@ import {
   type ProduceResponse,
   mediaPaths as p,
   type RtpCapabilities,
-  signedFetch,
 } from "@huddle/protocol";
 import { WebSocket } from "ws";
 import { startEdge } from "../e2e/support/edge.ts";
 import { startTestMediaNode } from "../e2e/support/media-nodes.ts";
-import { stopAllChildren } from "../e2e/support/processes.ts";
-import { CLIENT_DTLS_PARAMETERS, opusRtpParameters } from "../media/helpers.ts";
+import { apiClient, CLIENT_DTLS_PARAMETERS, opusRtpParameters } from "../media/helpers.ts";
+import { runBench, summary, withTimeout } from "./harness.ts";
 
 const quick = process.argv.includes("--quick");
 const iterationsArg = process.argv.indexOf("--iterations");
 const ITERATIONS = iterationsArg > 0 ? Number(process.argv[iterationsArg + 1]) : quick ? 50 : 200;
 const WARMUP = Math.max(5, Math.ceil(ITERATIONS / 10));
-const DEADLINE_MS = 10 * 60_000;
 const STEP_TIMEOUT_MS = 30_000;
 // Limits raised so the benchmark measures signaling, not the rate limiter or the room size.
 const EDGE_VARS = { RATE_BURST: "1000000", RATE_PER_SECOND: "1000000", MAX_PARTICIPANTS: "1000" };
-
-let stopping: Promise<void> | undefined;
-const shutdown = () => {
-  stopping ??= stopAllChildren();
-  return stopping;
-};
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    void shutdown().then(() => process.exit(130));
-  });
-}
-process.on("uncaughtException", (error) => {
-  console.error("sfu-signaling: failed:", error);
-  void shutdown().then(() => process.exit(1));
-});
-const deadline = setTimeout(() => {
-  console.error(`sfu-signaling: gave up after ${DEADLINE_MS / 1000} s`);
-  void shutdown().then(() => process.exit(1));
-}, DEADLINE_MS);
-
-function withTimeout<T>(promise: Promise<T>, what: string, ms = STEP_TIMEOUT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 // ---- the edge side: one WebSocket client ----
 
@@ -103,6 +74,7 @@ class Client {
         ws.once("error", reject);
       }),
       `a socket to ${roomId}`,
+      STEP_TIMEOUT_MS,
     );
     return new Client(ws);
   }
@@ -116,7 +88,7 @@ class Client {
     });
     const t0 = performance.now();
     this.ws.send(JSON.stringify({ type, data, requestId }));
-    const message = await withTimeout(reply, `${type} -> ${expected} ${what}`);
+    const message = await withTimeout(reply, `${type} -> ${expected} ${what}`, STEP_TIMEOUT_MS);
     const ms = performance.now() - t0;
     if (message.type !== expected) throw new Error(`${type} got ${JSON.stringify(message).slice(0, 300)}`);
     return { reply: message, ms };
@@ -129,31 +101,17 @@ class Client {
 
 // ---- the direct side: signed HTTP to the node ----
 
+/** Signed calls to the node's API, each timed from send to parsed answer. */
 function nodeApi(base: string, secret: string) {
+  const node = apiClient(base, secret);
   return async <T>(method: string, path: string, json?: unknown): Promise<{ body: T; ms: number }> => {
     const t0 = performance.now();
-    const res = await signedFetch(secret, new URL(path, base), { method, json });
-    const text = await res.text();
-    const ms = performance.now() - t0;
-    if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${text.slice(0, 300)}`);
-    return { body: JSON.parse(text) as T, ms };
+    const body = await node.ok<T>(method, path, json);
+    return { body, ms: performance.now() - t0 };
   };
 }
 
 // ---- figures ----
-
-function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))] ?? Number.NaN;
-}
-
-function summary(samples: number[]): { p50: number; p99: number; mean: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    p50: percentile(sorted, 0.5),
-    p99: percentile(sorted, 0.99),
-    mean: samples.reduce((s, x) => s + x, 0) / samples.length,
-  };
-}
 
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 const pad = (s: string, n: number) => s.padEnd(n);
@@ -284,13 +242,4 @@ async function main(): Promise<void> {
   );
 }
 
-let code = 0;
-try {
-  await main();
-} catch (error) {
-  console.error("sfu-signaling: failed:", error);
-  code = 1;
-}
-clearTimeout(deadline);
-await shutdown();
-process.exit(code);
+await runBench("sfu-signaling", main);

@@ -17,6 +17,8 @@ export interface TestMediaNodeOptions {
   /** Announce itself to this edge (MEDIA_NODE_EDGE_URL) every `announceIntervalMs`. */
   edgeUrl?: string;
   announceIntervalMs?: number;
+  /** More MEDIA_NODE_* settings (e.g. MEDIA_NODE_ALLOW_PLAIN for benchmarks). */
+  env?: NodeJS.ProcessEnv;
   echo?: boolean;
 }
 
@@ -49,6 +51,7 @@ export async function startTestMediaNode(
     MEDIA_NODE_SECRET: secret,
     MEDIA_NODE_LOG_LEVEL: "warn",
     MEDIA_NODE_ANNOUNCE_INTERVAL_MS: String(options.announceIntervalMs ?? 1000),
+    ...options.env,
   };
   if (options.edgeUrl !== undefined) env.MEDIA_NODE_EDGE_URL = options.edgeUrl;
   const child = startChild(name, process.execPath, [join(REPO_ROOT, "media-node", "src", "main.ts")], {
