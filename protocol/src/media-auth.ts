@@ -97,7 +97,8 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-function randomNonce(): string {
+/** 16 random bytes as 32 lowercase hex characters (request nonces, resume secrets). */
+export function randomNonce(): string {
   const bytes = new Uint8Array(16);
   crypto.getRandomValues(bytes);
   return toHex(bytes.buffer);

@@ -27,8 +27,10 @@ export const SocketAttachment = z.object({
 export type SocketAttachment = z.infer<typeof SocketAttachment>;
 
 export type JoinedAttachment = SocketAttachment & { username: string; joinedAt: number };
+/** A socket as it opens or leaves: not joined, its join clock started. */
+export type UnjoinedAttachment = SocketAttachment & { openedAt: number };
 
-export function newAttachment(roomId: string, now = Date.now()): SocketAttachment {
+export function newAttachment(roomId: string, now = Date.now()): UnjoinedAttachment {
   return { v: 1, sid: crypto.randomUUID(), roomId, openedAt: now };
 }
 
@@ -53,6 +55,6 @@ export function isJoined(attachment: SocketAttachment): attachment is JoinedAtta
 }
 
 /** The same socket, no longer joined (its join clock restarts: it may join again or is closed). */
-export function withoutIdentity(attachment: SocketAttachment, now = Date.now()): SocketAttachment {
+export function withoutIdentity(attachment: SocketAttachment, now = Date.now()): UnjoinedAttachment {
   return { v: 1, sid: attachment.sid, roomId: attachment.roomId, openedAt: now };
 }

@@ -192,13 +192,7 @@ export class MediaSfu implements SfuHandler {
     for (const producer of this.#store.removePeer(sid)) {
       fanOut(room.roster.all(), { type: "producer-closed", data: { producerId: producer.id, user: producer.user } });
     }
-    if (room.roster.size === 0) {
-      await this.#serialize(async () => {
-        const current = this.#store.placement();
-        if (current !== undefined && room.roster.size === 0) await this.#release(current);
-      });
-      return;
-    }
+    if (room.roster.size === 0) return this.#releaseIfEmpty(room);
     try {
       await this.#client(placement.url).closePeer(placement.roomId, sid);
     } catch (error) {
@@ -215,13 +209,7 @@ export class MediaSfu implements SfuHandler {
   async check(room: RoomContext): Promise<void> {
     const placement = this.#store.placement();
     if (placement === undefined) return;
-    if (room.roster.size === 0) {
-      await this.#serialize(async () => {
-        const current = this.#store.placement();
-        if (current !== undefined && room.roster.size === 0) await this.#release(current);
-      });
-      return;
-    }
+    if (room.roster.size === 0) return this.#releaseIfEmpty(room);
     const node = this.#client(placement.url);
     let state: Awaited<ReturnType<MediaNodeClient["roomState"]>>;
     try {
@@ -301,6 +289,14 @@ export class MediaSfu implements SfuHandler {
   #adopt(placement: Placement | undefined): void {
     this.#store.setPlacement(placement);
     if (placement !== undefined) void this.#schedule();
+  }
+
+  /** Once the placement changes queued before it are done: frees the router if the room is still empty. */
+  #releaseIfEmpty(room: RoomContext): Promise<void> {
+    return this.#serialize(async () => {
+      const current = this.#store.placement();
+      if (current !== undefined && room.roster.size === 0) await this.#release(current);
+    });
   }
 
   /** The room is empty (or starts afresh): free its router on the node, best effort. */

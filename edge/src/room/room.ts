@@ -115,7 +115,7 @@ export class Room extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server);
     const attachment = newAttachment(roomId.data);
     writeAttachment(server, attachment);
-    await this.wakeAt((attachment.openedAt ?? Date.now()) + JOIN_TIMEOUT_MS);
+    await this.wakeAt(attachment.openedAt + JOIN_TIMEOUT_MS);
     return new Response(null, { status: 101, webSocket: client });
   }
 

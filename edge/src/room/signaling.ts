@@ -1,4 +1,11 @@
-import { CLOSE_REPLACED, constantTimeEqual, errorMessage, JOIN_TIMEOUT_MS, type ServerMessage } from "@huddle/protocol";
+import {
+  CLOSE_REPLACED,
+  constantTimeEqual,
+  errorMessage,
+  JOIN_TIMEOUT_MS,
+  randomNonce,
+  type ServerMessage,
+} from "@huddle/protocol";
 import { isJoined, type JoinedAttachment, withoutIdentity, writeAttachment } from "./attachment.ts";
 import { closeQuietly, fanOut, send } from "./broadcast.ts";
 import type { MessageOf, RoomContext, Sender } from "./context.ts";
@@ -27,7 +34,7 @@ export async function join(room: RoomContext, sender: Sender, message: MessageOf
   if (room.roster.size >= room.config.maxParticipants) {
     return void reply("room-full", `the room has reached its limit of ${room.config.maxParticipants} participants`);
   }
-  const resume = randomHex(16);
+  const resume = randomNonce();
   const attachment: JoinedAttachment = { ...sender.attachment, username, joinedAt: Date.now(), resume };
   writeAttachment(sender.ws, attachment);
   const member: Member = { ws: sender.ws, attachment };
@@ -59,7 +66,7 @@ export async function leave(room: RoomContext, member: Member, message: MessageO
   writeAttachment(member.ws, unjoined);
   await depart(room, member);
   // The socket may join again; if it does not, the room closes it (JOIN_TIMEOUT_MS).
-  await room.wakeAt((unjoined.openedAt ?? Date.now()) + JOIN_TIMEOUT_MS);
+  await room.wakeAt(unjoined.openedAt + JOIN_TIMEOUT_MS);
 }
 
 /**
@@ -112,8 +119,4 @@ export function mediaState(room: RoomContext, member: Member, message: MessageOf
 /** Whether `offered` is the membership's resume secret. */
 function resumes(held: string | undefined, offered: string | undefined): boolean {
   return held !== undefined && offered !== undefined && constantTimeEqual(held, offered);
-}
-
-function randomHex(bytes: number): string {
-  return [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
