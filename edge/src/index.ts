@@ -1,4 +1,4 @@
-import { mediaPaths, RoomId } from "@huddle/protocol";
+import { mediaPaths, ROOM_SOCKET_ROUTE, RoomId, roomSocketPath } from "@huddle/protocol";
 import { Hono } from "hono";
 import { type Config, ConfigError, originAllowed, readConfig } from "./config.ts";
 import type { Env } from "./env.ts";
@@ -27,7 +27,7 @@ app.get("/healthz", (c) => {
   return c.json({ ok: true, maxParticipants: config.maxParticipants });
 });
 
-app.get("/rooms/:roomId/ws", (c) => {
+app.get(ROOM_SOCKET_ROUTE, (c) => {
   const roomId = RoomId.safeParse(c.req.param("roomId"));
   if (!roomId.success) {
     return jsonError(400, "invalid-room-id", "roomId must be 1-64 characters of letters, digits, '-' and '_'");
@@ -44,7 +44,7 @@ app.get("/rooms/:roomId/ws", (c) => {
   }
   const stub = c.env.ROOM.get(c.env.ROOM.idFromName(roomId.data));
   // The room reads its id from the path: hand it the canonical spelling.
-  return stub.fetch(new Request(new URL(`/rooms/${roomId.data}/ws`, c.req.url), c.req.raw));
+  return stub.fetch(new Request(new URL(roomSocketPath(roomId.data), c.req.url), c.req.raw));
 });
 
 // Media nodes announce themselves and operators list them; the registry checks the signature.

@@ -7,3 +7,4 @@ export * from "./media-auth.ts";
 export * from "./mediasoup.ts";
 export * from "./parse.ts";
 export * from "./server.ts";
+export * from "./wire.ts";

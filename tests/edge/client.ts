@@ -1,7 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { type ClientMessage, parseServerMessage, type ServerMessage } from "@huddle/protocol";
-import { PING_FRAME, PONG_FRAME } from "../../edge/src/room/keepalive.ts";
+import { type ClientMessage, PING_FRAME, PONG_FRAME, parseServerMessage, type ServerMessage } from "@huddle/protocol";
 import type { Room } from "../../edge/src/room/room.ts";
 
 /** How long a test waits for an expected message before failing with the inbox in the error. */

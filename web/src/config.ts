@@ -6,6 +6,7 @@
  *   4. the page's own origin (the edge serves the app itself).
  * `config.json` may also list `iceServers` (STUN/TURN) for peer-to-peer calls.
  */
+import { roomSocketPath } from "@huddle/protocol";
 
 export type EdgeSource = "query" | "config.json" | "build" | "same-origin";
 
@@ -91,7 +92,7 @@ export async function resolveConfig(location: Location = window.location): Promi
 
 /** The WebSocket URL of a room on the edge: `GET /rooms/:roomId/ws`. */
 export function roomSocketUrl(edgeUrl: string, roomId: string): string {
-  const url = new URL(`${edgeUrl}/rooms/${encodeURIComponent(roomId)}/ws`);
+  const url = new URL(`${edgeUrl}${roomSocketPath(roomId)}`);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   return url.href;
 }

@@ -4,8 +4,11 @@ import {
   type ClientMessage,
   errorMessage,
   JOIN_TIMEOUT_MS,
+  PING_FRAME,
+  PONG_FRAME,
   parseClientMessage,
   RoomId,
+  roomIdOfSocketPath,
 } from "@huddle/protocol";
 import { type Config, readConfig } from "../config.ts";
 import type { Env } from "../env.ts";
@@ -14,7 +17,6 @@ import { REGISTRY_NAME } from "../media/registry.ts";
 import { isJoined, newAttachment, readAttachment, type SocketAttachment, writeAttachment } from "./attachment.ts";
 import { closeQuietly, send } from "./broadcast.ts";
 import type { RoomContext, Sender } from "./context.ts";
-import { PING_FRAME, PONG_FRAME } from "./keepalive.ts";
 import { MediaSfu } from "./media-sfu.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { requestIdOf } from "./request-id.ts";
@@ -102,7 +104,7 @@ export class Room extends DurableObject<Env> {
   }
 
   override async fetch(request: Request): Promise<Response> {
-    const roomId = RoomId.safeParse(new URL(request.url).pathname.match(/^\/rooms\/([^/]+)\/ws$/)?.[1]);
+    const roomId = RoomId.safeParse(roomIdOfSocketPath(new URL(request.url).pathname));
     if (!roomId.success) return jsonError(400, "invalid-room-id", "the room id in the URL is not valid");
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
       return jsonError(426, "upgrade-required", "this endpoint only accepts WebSocket upgrades");

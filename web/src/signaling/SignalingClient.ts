@@ -3,6 +3,8 @@ import {
   type ClientMessage,
   type ClientMessageType,
   encode,
+  PING_FRAME,
+  PONG_FRAME,
   parseServerMessage,
   type ServerData,
   type ServerMessage,
@@ -16,8 +18,6 @@ import { SignalingError } from "./errors.ts";
 export { SignalingError };
 
 /** Keepalive frames. The edge answers this exact text without waking the room (auto-response). */
-export const PING_FRAME = '{"type":"ping","data":{}}';
-export const PONG_FRAME = '{"type":"pong","data":{}}';
 
 const PING_INTERVAL_MS = 15_000;
 /** No frame at all for this long after a ping: the socket is dead even if the browser has not noticed. */
