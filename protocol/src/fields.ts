@@ -20,11 +20,19 @@ export const RoomId = z
   .max(ROOM_ID_MAX_LENGTH)
   .regex(ROOM_ID_PATTERN, "roomId may contain only letters, digits, '-' and '_'");
 
+/** The one spelling of a room id: `Team-Sync` and `team-sync` are the same room. */
+export function canonicalRoomId(roomId: string): string {
+  return roomId.toLowerCase();
+}
+
 export const Username = z
   .string()
   .min(1)
   .max(USERNAME_MAX_LENGTH)
-  .regex(USERNAME_PATTERN, "username may contain letters, digits, spaces and . _ - (not at either end)");
+  .regex(
+    USERNAME_PATTERN,
+    "username may contain letters, digits, . _ - and single spaces between them; no invisible or control characters",
+  );
 
 export const ChatText = z.string().min(1).max(CHAT_TEXT_MAX_LENGTH);
 

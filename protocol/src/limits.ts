@@ -6,13 +6,29 @@
 /** Largest accepted WebSocket text frame, in UTF-8 bytes (SDP with many m-lines fits easily). */
 export const MAX_FRAME_BYTES = 64 * 1024;
 
-/** A room id: 1-64 characters of letters, digits, `-` and `_` (safe in URLs and logs). */
+/**
+ * Deepest nesting of objects and arrays a frame may have (the envelope counts as one level).
+ * The deepest real message, `produce` with simulcast encodings, needs 6; anything far deeper is
+ * refused before JSON.parse, so a hostile frame cannot make any part of the system recurse.
+ */
+export const MAX_JSON_DEPTH = 16;
+
+/**
+ * A room id: 1-64 characters of ASCII letters, digits, `-` and `_` (safe in URLs and logs).
+ * Case does not matter: `Team-Sync` and `team-sync` are one room, named by its lower-case form
+ * (`canonicalRoomId`).
+ */
 export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const ROOM_ID_MAX_LENGTH = 64;
 
-/** A display name: 1-32 characters; letters, digits, spaces and `. _ -`; no leading or trailing space. */
+/**
+ * A display name: 1-32 characters (UTF-16 units); letters (each with up to four combining marks,
+ * so decomposed accents and scripts such as Devanagari work), digits, `. _ -`, and single spaces
+ * between them. Control, zero-width, bidi-override and other invisible characters never match.
+ * Two names that look alike are one name in a room: see the edge's `usernameKey`.
+ */
 export const USERNAME_MAX_LENGTH = 32;
-export const USERNAME_PATTERN = /^[\p{L}\p{N}._-](?:[\p{L}\p{N} ._-]*[\p{L}\p{N}._-])?$/u;
+export const USERNAME_PATTERN = /^[\p{L}\p{N}._-]\p{M}{0,4}(?: ?[\p{L}\p{N}._-]\p{M}{0,4})*$/u;
 
 /** Longest chat message text, in characters. */
 export const CHAT_TEXT_MAX_LENGTH = 2000;

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { type ClientMessage, type ClientMessageType, clientData } from "./client.ts";
 import type { ErrorCode } from "./errors.ts";
 import { RequestId } from "./fields.ts";
-import { MAX_FRAME_BYTES } from "./limits.ts";
+import { MAX_FRAME_BYTES, MAX_JSON_DEPTH } from "./limits.ts";
 import { type ErrorMessage, type ServerMessage, type ServerMessageType, serverData } from "./server.ts";
 
 export type Parsed<M> = { ok: true; message: M } | { ok: false; error: ErrorMessage };
@@ -23,6 +23,24 @@ export function frameBytes(frame: string | ArrayBuffer | ArrayBufferView): numbe
   return encoder.encode(frame).byteLength;
 }
 
+/** Whether `text` (JSON or not) nests `[`/`{` deeper than `limit`, outside strings; one pass, no allocation. */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 type Schemas = Record<string, z.ZodType>;
 
 /** A string or list over its length limit is `too-large`; a number out of range is just invalid. */
@@ -36,6 +54,9 @@ function parseFrame<M>(frame: string | ArrayBuffer | ArrayBufferView, schemas: S
   }
   if (frameBytes(frame) > MAX_FRAME_BYTES) {
     return { ok: false, error: errorMessage("too-large", `frame exceeds ${MAX_FRAME_BYTES} bytes`) };
+  }
+  if (nestsDeeperThan(frame, MAX_JSON_DEPTH)) {
+    return { ok: false, error: errorMessage("too-large", `frame nests deeper than ${MAX_JSON_DEPTH} levels`) };
   }
   let raw: unknown;
   try {
