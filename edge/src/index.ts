@@ -1,33 +1,23 @@
-import { mediaPaths, ROOM_SOCKET_ROUTE, RoomId, roomSocketPath } from "@huddle/protocol";
+import { canonicalRoomId, mediaPaths, ROOM_SOCKET_ROUTE, RoomId } from "@huddle/protocol";
 import { Hono } from "hono";
-import { type Config, ConfigError, originAllowed, readConfig } from "./config.ts";
+import { originAllowed } from "./config.ts";
 import type { Env } from "./env.ts";
-import { jsonError } from "./http.ts";
+import { type EdgeVars, jsonError, withConfig } from "./http.ts";
 import { REGISTRY_NAME } from "./media/registry.ts";
 
 export { MediaRegistry } from "./media/registry.ts";
 export { Room } from "./room/room.ts";
 
-/** The configuration, or the 500 response that explains why it is invalid (also logged). */
-function configOr500(env: Env): Config | Response {
-  try {
-    return readConfig(env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`edge: ${error.message}`);
-    return jsonError(500, "config-invalid", error.message);
-  }
-}
+const app = new Hono<{ Bindings: Env; Variables: EdgeVars }>();
 
-const app = new Hono<{ Bindings: Env }>();
+// API routes need the deployment's settings: validated once per isolate, a bad one is a 500 naming it.
+app.use("/healthz", withConfig);
+app.use("/rooms/*", withConfig);
 
-app.get("/healthz", (c) => {
-  const config = configOr500(c.env);
-  if (config instanceof Response) return config;
-  return c.json({ ok: true, maxParticipants: config.maxParticipants });
-});
+app.get("/healthz", (c) => c.json({ ok: true, maxParticipants: c.var.config.maxParticipants }));
 
 app.get(ROOM_SOCKET_ROUTE, (c) => {
+  // The one place the URL's room id is checked; the room is named by its canonical (lower-case) form.
   const roomId = RoomId.safeParse(c.req.param("roomId"));
   if (!roomId.success) {
     return jsonError(400, "invalid-room-id", "roomId must be 1-64 characters of letters, digits, '-' and '_'");
@@ -37,19 +27,15 @@ app.get(ROOM_SOCKET_ROUTE, (c) => {
       Upgrade: "websocket",
     });
   }
-  const config = configOr500(c.env);
-  if (config instanceof Response) return config;
-  if (!originAllowed(config, c.req.header("Origin"))) {
+  if (!originAllowed(c.var.config, c.req.header("Origin"))) {
     return jsonError(403, "forbidden-origin", "this origin may not open a room socket");
   }
-  const stub = c.env.ROOM.get(c.env.ROOM.idFromName(roomId.data));
-  // The room reads its id from the path: hand it the canonical spelling.
-  return stub.fetch(new Request(new URL(roomSocketPath(roomId.data), c.req.url), c.req.raw));
+  return c.env.ROOM.getByName(canonicalRoomId(roomId.data)).fetch(c.req.raw);
 });
 
 // Media nodes announce themselves and operators list them; the registry checks the signature.
 const toRegistry = (c: { env: Env; req: { raw: Request } }) =>
-  c.env.MEDIA_REGISTRY.get(c.env.MEDIA_REGISTRY.idFromName(REGISTRY_NAME)).fetch(c.req.raw);
+  c.env.MEDIA_REGISTRY.getByName(REGISTRY_NAME).fetch(c.req.raw);
 app.post(mediaPaths.announce, toRegistry);
 app.get(mediaPaths.nodes, toRegistry);
 

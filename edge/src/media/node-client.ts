@@ -46,6 +46,12 @@ export class MediaCallError extends Error {
   }
 }
 
+/** `thrown` as a MediaCallError; anything else (a bug, not a node's answer) is rethrown. */
+export function asMediaCallError(thrown: unknown): MediaCallError {
+  if (thrown instanceof MediaCallError) return thrown;
+  throw thrown;
+}
+
 /**
  * The edge's typed client of one media node's HTTP API (protocol/src/media-api.ts):
  * every request signed, every response validated, every failure a MediaCallError.

@@ -1,16 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
-import {
-  AnnounceRequest,
-  type AnnounceResponse,
-  type MediaNodeStatus,
-  type MediaNodesResponse,
-  mediaPaths,
-  ReplayGuard,
-  verifyRequest,
-} from "@huddle/protocol";
-import { type MediaConfig, normalizeNodeUrl, readConfig } from "../config.ts";
+import type { AnnounceRequest, MediaNodeStatus } from "@huddle/protocol";
+import { type MediaConfig, readConfig } from "../config.ts";
 import type { Env } from "../env.ts";
 import { pickNode } from "./placement.ts";
+import { registryApi } from "./registry-api.ts";
 
 /** The one registry instance's name. */
 export const REGISTRY_NAME = "global";
@@ -40,8 +33,8 @@ interface NodeRow extends Record<string, SqlStorageValue> {
  * tell it when a node failed them (`failed`).
  */
 export class MediaRegistry extends DurableObject<Env> {
-  readonly #replay = new ReplayGuard();
   readonly #sql: SqlStorage;
+  readonly #api: ReturnType<typeof registryApi>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -59,45 +52,16 @@ export class MediaRegistry extends DurableObject<Env> {
       failed_until INTEGER NOT NULL DEFAULT 0,
       pending INTEGER NOT NULL DEFAULT 0
     )`);
+    this.#api = registryApi(this, () => this.#media());
   }
 
   #media(): MediaConfig | undefined {
     return readConfig(this.env).media;
   }
 
-  /** HTTP: POST /v1/media-nodes/announce and GET /v1/media-nodes, both signed. */
+  /** HTTP: POST /v1/media-nodes/announce and GET /v1/media-nodes, both signed (see `registryApi`). */
   override async fetch(request: Request): Promise<Response> {
-    const media = this.#media();
-    if (media === undefined) return httpError(503, "media-disabled", "MEDIA_NODE_SECRET is not set on the edge");
-    const url = new URL(request.url);
-    const body = request.method === "GET" ? undefined : await request.text();
-    const verdict = await verifyRequest({
-      secret: media.secret,
-      method: request.method,
-      pathWithQuery: `${url.pathname}${url.search}`,
-      header: (name) => request.headers.get(name),
-      body,
-      replay: this.#replay,
-    });
-    if (!verdict.ok) return httpError(401, "unauthorized", `request signature: ${verdict.reason}`);
-    if (request.method === "GET" && url.pathname === mediaPaths.nodes) {
-      return Response.json({ nodes: this.list() } satisfies MediaNodesResponse);
-    }
-    if (request.method === "POST" && url.pathname === mediaPaths.announce) {
-      let json: unknown;
-      try {
-        json = JSON.parse(body ?? "");
-      } catch {
-        return httpError(400, "invalid-body", "the body is not JSON");
-      }
-      const parsed = AnnounceRequest.safeParse(json);
-      if (!parsed.success) return httpError(400, "invalid-body", parsed.error.issues[0]?.message ?? "invalid");
-      const nodeUrl = normalizeNodeUrl(parsed.data.url);
-      if (nodeUrl === undefined) return httpError(400, "invalid-body", "url must be an http(s) URL");
-      this.announce(nodeUrl, parsed.data);
-      return Response.json({ ok: true, ttlMs: media.nodeTtlMs } satisfies AnnounceResponse);
-    }
-    return httpError(404, "not-found", "no such endpoint");
+    return await this.#api.fetch(request);
   }
 
   /** Records a heartbeat: fresh load, draining flag, and any earlier failure forgiven. */
@@ -203,8 +167,4 @@ function emptyRow(url: string): NodeRow {
     failed_until: 0,
     pending: 0,
   };
-}
-
-function httpError(status: number, code: string, message: string): Response {
-  return Response.json({ error: { code, message } }, { status });
 }
