@@ -3,7 +3,12 @@ import type { Env as EdgeEnv } from "../../edge/src/env.ts";
 
 declare global {
   namespace Cloudflare {
-    interface Env extends EdgeEnv {}
+    interface Env extends EdgeEnv {
+      /** Property-test knobs from the shell (empty: defaults); see tests/edge/vitest.config.ts. */
+      HUDDLE_FUZZ_RUNS: string;
+      HUDDLE_FUZZ_SEED: string;
+      HUDDLE_FUZZ_PATH: string;
+    }
     interface GlobalProps {
       mainModule: typeof import("../../edge/src/index.ts");
       durableNamespaces: "Room" | "MediaRegistry";

@@ -23,7 +23,15 @@ export default defineConfig({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: `${root}wrangler.toml` },
-      miniflare: { bindings: { ALLOWED_ORIGINS: TEST_ALLOWED_ORIGIN } },
+      miniflare: {
+        bindings: {
+          ALLOWED_ORIGINS: TEST_ALLOWED_ORIGIN,
+          // The property tests' knobs (tests/edge/room-properties.test.ts), passed into workerd.
+          HUDDLE_FUZZ_RUNS: process.env.HUDDLE_FUZZ_RUNS ?? "",
+          HUDDLE_FUZZ_SEED: process.env.HUDDLE_FUZZ_SEED ?? "",
+          HUDDLE_FUZZ_PATH: process.env.HUDDLE_FUZZ_PATH ?? "",
+        },
+      },
     }),
   ],
   test: {

@@ -1,4 +1,4 @@
-import { MediaState, RoomId, Username } from "@huddle/protocol";
+import { MediaState, Username } from "@huddle/protocol";
 import { z } from "zod";
 
 /**
@@ -11,10 +11,8 @@ export const SocketAttachment = z.object({
   v: z.literal(1),
   /** Random id of this connection (never reused), for per-socket bookkeeping. */
   sid: z.string().min(1).max(64),
-  /** The room of the URL this socket connected to. */
-  roomId: RoomId,
-  /** When the socket was accepted (ms since epoch): one that has not joined JOIN_TIMEOUT_MS later is closed. */
-  openedAt: z.number().optional(),
+  /** When the socket was accepted or left (ms since epoch): one that has not joined JOIN_TIMEOUT_MS later is closed. */
+  openedAt: z.number(),
   /** Set while the socket is joined. */
   username: Username.optional(),
   /** When the socket joined (ms since epoch), to list users in join order. */
@@ -27,11 +25,10 @@ export const SocketAttachment = z.object({
 export type SocketAttachment = z.infer<typeof SocketAttachment>;
 
 export type JoinedAttachment = SocketAttachment & { username: string; joinedAt: number };
-/** A socket as it opens or leaves: not joined, its join clock started. */
-export type UnjoinedAttachment = SocketAttachment & { openedAt: number };
 
-export function newAttachment(roomId: string, now = Date.now()): UnjoinedAttachment {
-  return { v: 1, sid: crypto.randomUUID(), roomId, openedAt: now };
+/** A socket as it opens: not joined, its join clock started. */
+export function newAttachment(now = Date.now()): SocketAttachment {
+  return { v: 1, sid: crypto.randomUUID(), openedAt: now };
 }
 
 /** The attachment as written by this code (hot path: no validation). */
@@ -55,6 +52,6 @@ export function isJoined(attachment: SocketAttachment): attachment is JoinedAtta
 }
 
 /** The same socket, no longer joined (its join clock restarts: it may join again or is closed). */
-export function withoutIdentity(attachment: SocketAttachment, now = Date.now()): UnjoinedAttachment {
-  return { v: 1, sid: attachment.sid, roomId: attachment.roomId, openedAt: now };
+export function withoutIdentity(attachment: SocketAttachment, now = Date.now()): SocketAttachment {
+  return { v: 1, sid: attachment.sid, openedAt: now };
 }

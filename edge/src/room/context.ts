@@ -1,22 +1,19 @@
 import type { ClientMessage, ClientMessageType } from "@huddle/protocol";
 import type { Config } from "../config.ts";
-import type { SocketAttachment } from "./attachment.ts";
+import type { RoomMedia } from "./room-media.ts";
 import type { Roster } from "./roster.ts";
-import type { SfuHandler } from "./sfu.ts";
 
-/** What a message handler may use: the room's settings, its participants, the media side. */
+/** What a signaling handler may use: the room's id and settings, its participants, the media side. */
 export interface RoomContext {
+  /** The room's id, canonical (lower case): the name its Durable Object was created with. */
+  readonly roomId: string;
   readonly config: Config;
   readonly roster: Roster;
-  readonly sfu: SfuHandler;
+  readonly media: RoomMedia;
+  /** Whether socket `sid` has closed (its departure may still be queued). */
+  readonly closing: (sid: string) => boolean;
   /** Runs the room's alarm at (or before) `at` (ms since epoch). */
   readonly wakeAt: (at: number) => Promise<void>;
-}
-
-/** The socket a message came from, joined or not. */
-export interface Sender {
-  readonly ws: WebSocket;
-  readonly attachment: SocketAttachment;
 }
 
 /** The client message of one `type`. */

@@ -1,5 +1,6 @@
 import type { UserMediaState } from "@huddle/protocol";
 import { isJoined, type JoinedAttachment, readAttachmentChecked } from "./attachment.ts";
+import { usernameKey } from "./username-key.ts";
 
 /** A joined participant: its socket and who it is. */
 export interface Member {
@@ -8,12 +9,15 @@ export interface Member {
 }
 
 /**
- * The joined participants of a room, by username, in join order. It is an
- * index over the sockets' attachments, never the source of truth: a fresh
- * instance rebuilds it with `Roster.fromSockets(ctx.getWebSockets())`.
+ * The joined participants of a room, in join order, found by username: two names with the same
+ * `usernameKey` (look-alikes) are one name here. It is an index over the sockets' attachments,
+ * never the source of truth: a fresh instance rebuilds it with `Roster.fromSockets(ctx.getWebSockets())`.
  */
 export class Roster {
+  /** By `usernameKey`, in join order. */
   private readonly members = new Map<string, Member>();
+  /** The same members by socket id. */
+  private readonly sockets = new Map<string, Member>();
 
   /** Rebuilds the roster from hibernated sockets; returns sockets whose attachment is unusable. */
   static fromSockets(sockets: readonly WebSocket[]): { roster: Roster; unusable: WebSocket[] } {
@@ -31,7 +35,7 @@ export class Roster {
     );
     for (const member of joined) {
       // Two sockets can never hold one name (join checks the roster); if stored state says otherwise, the first wins.
-      if (!roster.members.has(member.attachment.username)) roster.add(member);
+      if (!roster.has(member.attachment.username)) roster.add(member);
     }
     return { roster, unusable };
   }
@@ -40,31 +44,44 @@ export class Roster {
     return this.members.size;
   }
 
+  /** The member holding `username` or a look-alike of it. */
   get(username: string): Member | undefined {
-    return this.members.get(username);
+    return this.members.get(usernameKey(username));
   }
 
   has(username: string): boolean {
-    return this.members.has(username);
+    return this.members.has(usernameKey(username));
+  }
+
+  /** Whether `member` (that very socket) is still in the room. */
+  holds(member: Member): boolean {
+    return this.sockets.get(member.attachment.sid) === member;
+  }
+
+  /** Whether socket `sid` is a member. */
+  hasSocket(sid: string): boolean {
+    return this.sockets.has(sid);
   }
 
   add(member: Member): void {
-    this.members.set(member.attachment.username, member);
+    this.members.set(usernameKey(member.attachment.username), member);
+    this.sockets.set(member.attachment.sid, member);
   }
 
-  /** Removes `username` if it is held by socket `sid`. */
-  remove(username: string, sid: string): boolean {
-    const member = this.members.get(username);
-    if (member === undefined || member.attachment.sid !== sid) return false;
-    return this.members.delete(username);
+  /** Removes `member` if that socket still holds its name. */
+  remove(member: Member): boolean {
+    if (!this.holds(member)) return false;
+    this.sockets.delete(member.attachment.sid);
+    return this.members.delete(usernameKey(member.attachment.username));
   }
 
   all(): IterableIterator<Member> {
     return this.members.values();
   }
 
+  /** Every member's name as they typed it. */
   users(): string[] {
-    return [...this.members.keys()];
+    return [...this.members.values()].map((member) => member.attachment.username);
   }
 
   mediaStates(): UserMediaState[] {
