@@ -10,6 +10,7 @@ import {
 } from "@huddle/protocol";
 import { type Config, readConfig } from "../config.ts";
 import type { Env } from "../env.ts";
+import { jsonError } from "../http.ts";
 import { REGISTRY_NAME } from "../media/registry.ts";
 import { isJoined, newAttachment, readAttachment, type SocketAttachment, writeAttachment } from "./attachment.ts";
 import { closeQuietly, send } from "./broadcast.ts";
@@ -119,10 +120,7 @@ export class Room extends DurableObject<Env> {
   override async fetch(_request: Request): Promise<Response> {
     const room = this.room();
     if (this.ctx.getWebSockets().length >= room.config.maxSockets) {
-      return Response.json(
-        { error: { code: "room-full", message: "the room has too many open connections" } },
-        { status: 503 },
-      );
+      return jsonError(503, "room-full", "the room has too many open connections");
     }
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
