@@ -43,6 +43,8 @@ export class Room {
   /** Every producer of the room (consumers may consume any of them). */
   readonly producers = new Map<string, ProducerEntry>();
   readonly #options: RoomOptions;
+  /** Transports that connected (or are connecting). */
+  readonly #connected = new WeakSet<TransportEntry>();
   #closing = false;
 
   constructor(id: string, router: types.Router, worker: WorkerHandle, options: RoomOptions) {
@@ -118,19 +120,37 @@ export class Room {
 
   async connectWebRtc(entry: TransportEntry, dtlsParameters: DtlsParameters): Promise<void> {
     const transport = entry.transport as types.WebRtcTransport;
-    await mediaCall(() => transport.connect({ dtlsParameters: dtlsParameters as types.DtlsParameters }));
+    await this.#connectOnce(entry, () => transport.connect({ dtlsParameters: dtlsParameters as types.DtlsParameters }));
   }
 
   async connectPlain(entry: TransportEntry, request: ConnectPlainTransportRequest): Promise<void> {
     const transport = entry.transport as types.PlainTransport;
     const params: { ip: string; port: number; rtcpPort?: number } = { ip: request.ip, port: request.port };
     if (request.rtcpPort !== undefined) params.rtcpPort = request.rtcpPort;
-    await mediaCall(() => transport.connect(params));
+    await this.#connectOnce(entry, () => transport.connect(params));
+  }
+
+  /** A transport connects once: a second (or concurrent) connect is 409 invalid-state; a rejected one may be retried. */
+  async #connectOnce(entry: TransportEntry, connect: () => Promise<void>): Promise<void> {
+    if (this.#connected.has(entry)) {
+      throw new ApiError(409, "invalid-state", `transport ${entry.transport.id} is already connected`);
+    }
+    this.#connected.add(entry);
+    try {
+      await mediaCall(connect);
+    } catch (error) {
+      this.#connected.delete(entry);
+      throw error;
+    }
   }
 
   async produce(entry: TransportEntry, request: ProduceRequest): Promise<ProduceResponse> {
     if (entry.direction !== "send") {
       throw new ApiError(409, "wrong-direction", `transport ${entry.transport.id} is a recv transport`);
+    }
+    const media = request.rtpParameters.codecs.find((c) => !/\/(rtx|red|ulpfec|flexfec-03)$/i.test(c.mimeType));
+    if (media !== undefined && !media.mimeType.toLowerCase().startsWith(`${request.kind}/`)) {
+      throw new ApiError(400, "rejected", `kind is ${request.kind} but the codec is ${media.mimeType}`);
     }
     const { peer } = entry;
     const producer = await mediaCall(() =>
@@ -164,7 +184,7 @@ export class Room {
     const source = this.producers.get(request.producerId);
     if (source === undefined) throw notFound(`producer ${request.producerId} in room ${this.id}`);
     const rtpCapabilities = request.rtpCapabilities as types.RtpCapabilities;
-    if (!this.router.canConsume({ producerId: request.producerId, rtpCapabilities })) {
+    if (!(await mediaCall(() => this.router.canConsume({ producerId: request.producerId, rtpCapabilities })))) {
       throw new ApiError(
         409,
         "cannot-consume",
