@@ -123,7 +123,11 @@ export const MediaEventBase = z.object({
   at: z.iso.datetime(),
 });
 
-/** Something that happened without the edge asking for it (a worker died, DTLS failed, ...). */
+/**
+ * Something that happened without the edge asking for it (a worker died, DTLS failed, ...), in the
+ * node's feed (GET /v1/events, and RoomState.events). The edge does not read the feed: it probes
+ * GET /v1/rooms/:roomId from the room's alarm and reconciles (media-node/README.md).
+ */
 export const MediaEvent = z.discriminatedUnion("type", [
   MediaEventBase.extend({
     type: z.literal("room-lost"),
@@ -309,7 +313,7 @@ export const LoadResponse = z.object({
   totals: ObjectCounts,
   /** Mean CPU of live workers (0-100). */
   cpuPercent: z.number().nonnegative(),
-  /** The newest event's `seq` (0 when none): poll /v1/events when it moves. */
+  /** The newest event's `seq` (0 when none); /v1/events has those after a given one. */
   eventSeq: z.number().int().nonnegative(),
 });
 export type LoadResponse = z.infer<typeof LoadResponse>;

@@ -24,6 +24,7 @@ export const AnnounceRequest = z.object({
   draining: z.boolean(),
   capacity: z.object({ workers: z.number().int().nonnegative() }),
   load: ObjectCounts.extend({ cpuPercent: z.number().nonnegative() }),
+  /** The newest `seq` of the node's event feed (GET /v1/events); the edge does not use it yet. */
   eventSeq: z.number().int().nonnegative(),
 });
 export type AnnounceRequest = z.infer<typeof AnnounceRequest>;
