@@ -10,11 +10,12 @@ import {
   RtpParameters,
 } from "@huddle/protocol";
 import { FakeMediaStreamTrack } from "fake-mediastreamtrack";
+import fc from "fast-check";
 import { Device, type types } from "mediasoup-client";
 import * as fakeParameters from "mediasoup-client/fakeParameters";
 import { FakeHandler } from "mediasoup-client/handlers/FakeHandler";
 import { beforeAll, describe, expect, it } from "vitest";
-import { dtlsParameters, rtpCapabilities, rtpParameters } from "./samples.ts";
+import { clientSamples, dtlsParameters, rtpCapabilities, rtpParameters } from "./samples.ts";
 
 /** An array nested `depth` deep, as JSON text (built as text: no recursion in the test either). */
 const deepJson = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
@@ -258,5 +259,71 @@ describe("free-form values are bounded", () => {
     const infinite = JSON.parse('{"ssrc": 1e999}') as { ssrc: number };
     expect(infinite.ssrc).toBe(Number.POSITIVE_INFINITY);
     expect(RtpParameters.safeParse(encoding(infinite)).success).toBe(false);
+  });
+});
+
+type Path = (string | number)[];
+
+/** Every path to an object or array inside a JSON value, the root (`[]`) included. */
+function containerPaths(value: unknown, at: Path = []): Path[] {
+  if (typeof value !== "object" || value === null) return [];
+  const entries: [string | number, unknown][] = Array.isArray(value) ? [...value.entries()] : Object.entries(value);
+  return [at, ...entries.flatMap(([k, v]) => containerPaths(v, [...at, k]))];
+}
+
+function at(root: unknown, path: Path): Record<string | number, unknown> {
+  return path.reduce<unknown>((node, step) => (node as Record<string | number, unknown>)[step], root) as Record<
+    string | number,
+    unknown
+  >;
+}
+
+describe("nesting never reaches past the edge's parser", () => {
+  const SFU_SAMPLES = ["connect-transport", "produce", "consume"] as const;
+
+  it("10,000-deep arrays anywhere in connect-transport, produce and consume: dropped or refused, never thrown", () => {
+    for (const type of SFU_SAMPLES) {
+      const sample = clientSamples[type];
+      const size = JSON.stringify(sample).length;
+      for (const path of containerPaths(sample)) {
+        const container = at(sample, path);
+        const slots = Array.isArray(container) ? [container.length, 0] : ["unknownKey", ...Object.keys(container)];
+        for (const slot of slots) {
+          const data = structuredClone(sample);
+          at(data, path)[slot] = "@DEEP@";
+          const result = parseClientMessage(frame(type, withDeep(data, 10_000)));
+          if (result.ok)
+            expect(JSON.stringify(result.message).length, `${type} ${path}.${slot}`).toBeLessThan(2 * size);
+          else expect(["invalid-message", "too-large"], `${type} ${path}.${slot}`).toContain(result.error.data.code);
+        }
+      }
+    }
+  });
+
+  it("any JSON in place of any part of them: a typed answer, never an exception, nothing big let through", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...SFU_SAMPLES),
+        fc.nat(),
+        fc.oneof(fc.string(), fc.constantFrom("__proto__", "constructor")),
+        fc.jsonValue({ maxDepth: 6 }),
+        (type, pick, key, value) => {
+          const sample = clientSamples[type];
+          const paths = containerPaths(sample);
+          const data = structuredClone(sample);
+          const container = at(data, paths[pick % paths.length] as Path);
+          if (Array.isArray(container)) container[pick % (container.length + 1)] = value;
+          else container[key] = value;
+          const result = parseClientMessage(JSON.stringify({ type, data }));
+          if (!result.ok) {
+            expect(["invalid-message", "too-large"]).toContain(result.error.data.code);
+            return;
+          }
+          expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+          expect(JSON.stringify(result.message).length).toBeLessThan(JSON.stringify(sample).length + 6_000);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
