@@ -2,7 +2,7 @@
 // a body: deep nesting, huge strings and arrays, wrong types in every field, prototype keys, numbers out
 // of range, non-JSON. Whatever a client (or a compromised edge) sends, the node answers a typed 4xx,
 // keeps serving, and leaks no mediasoup object. A fixed corpus first, then fast-check
-// (HUDDLE_FUZZ_RUNS runs, default 150; HUDDLE_FUZZ_SEED replays a failure's seed).
+// (HUDDLE_FUZZ_RUNS runs, default 150; HUDDLE_FUZZ_SEED and HUDDLE_FUZZ_PATH replay a failure).
 import {
   type ConsumeResponse,
   type CreatePlainTransportResponse,
@@ -19,6 +19,7 @@ import {
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MediaNode } from "../../media-node/src/node.ts";
+import { fuzzParameters } from "../unit/fuzz-runs.ts";
 import {
   type ApiAnswer,
   type ApiClient,
@@ -30,16 +31,8 @@ import {
 } from "./helpers.ts";
 
 const ROOM = "hostile";
-
-function runsFromEnv(): number {
-  const raw = process.env.HUDDLE_FUZZ_RUNS;
-  if (raw === undefined || raw === "") return 150;
-  const runs = Number(raw);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`HUDDLE_FUZZ_RUNS must be a positive integer, not ${raw}`);
-  return runs;
-}
-const FUZZ_RUNS = runsFromEnv();
-const FUZZ_SEED = process.env.HUDDLE_FUZZ_SEED === undefined ? undefined : Number(process.env.HUDDLE_FUZZ_SEED);
+/** HUDDLE_FUZZ_RUNS (default 150), HUDDLE_FUZZ_SEED and HUDDLE_FUZZ_PATH replay a failure fast-check printed. */
+const FUZZ = fuzzParameters<unknown>(150);
 
 /** Which status each error code may come with. */
 const STATUS_OF: Record<MediaErrorCode, number> = {
@@ -516,7 +509,7 @@ const anyJson: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 describe("generated bodies (fast-check)", () => {
-  it(`never get a 500 in ${FUZZ_RUNS} runs: a field replaced by anything, or an unknown key added`, async () => {
+  it(`never get a 500 in ${FUZZ.numRuns} runs: a field replaced by anything, or an unknown key added`, async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...ROUTE_NAMES),
@@ -533,7 +526,7 @@ describe("generated bodies (fast-check)", () => {
           await check(name, body);
         },
       ),
-      { numRuns: FUZZ_RUNS, ...(FUZZ_SEED === undefined ? {} : { seed: FUZZ_SEED }) },
+      FUZZ,
     );
   }, 120_000);
 });
