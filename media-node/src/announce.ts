@@ -1,4 +1,4 @@
-import { type AnnounceRequest, mediaPaths, signedFetch } from "@huddle/protocol";
+import { type AnnounceRequest, registryPaths, signedFetch } from "@huddle/protocol";
 import type { Logger } from "./log.ts";
 
 export type AnnouncerOptions = {
@@ -24,7 +24,7 @@ export class Announcer {
 
   constructor(options: AnnouncerOptions) {
     this.#options = options;
-    this.#url = new URL(mediaPaths.announce, options.edgeUrl).toString();
+    this.#url = new URL(registryPaths.announce, options.edgeUrl).toString();
   }
 
   start(): void {

@@ -17,18 +17,20 @@ export const notFound = (what: string) => new ApiError(404, "not-found", `${what
 
 /**
  * Runs a mediasoup call whose parameters came from a client, turning
- * mediasoup's rejections into API errors: TypeError and UnsupportedError
- * (bad parameters) -> 400 rejected; InvalidStateError (closed object,
- * connect twice) and errors reported by the worker -> 409.
+ * mediasoup's rejections into API errors: InvalidStateError (a closed object,
+ * a closed channel) -> 409 invalid-state; anything else mediasoup or its
+ * worker throws (TypeError and UnsupportedError for bad parameters, the
+ * worker's own errors such as "ssrc already exists", a RangeError from
+ * cloning the input) -> 400 rejected. Only a bug in this node is a 500.
  */
-export async function mediaCall<T>(call: () => Promise<T>): Promise<T> {
+export async function mediaCall<T>(call: () => Promise<T> | T): Promise<T> {
   try {
     return await call();
   } catch (error) {
     if (error instanceof ApiError) throw error;
     const err = error instanceof Error ? error : new Error(String(error));
-    const message = err.message.replace(/\s*\[method:[^\]]*\]\s*$/, "").slice(0, 500);
-    if (err instanceof TypeError || err.name === "UnsupportedError") throw new ApiError(400, "rejected", message);
-    throw new ApiError(409, "invalid-state", message);
+    const message = err.message.replace(/\s*\[method:[^\]]*\]\s*$/, "").slice(0, 500) || err.name;
+    if (err.name === "InvalidStateError") throw new ApiError(409, "invalid-state", message);
+    throw new ApiError(400, "rejected", message);
   }
 }

@@ -1,10 +1,10 @@
 import type { DumpResponse, LoadResponse, WorkerLoad } from "@huddle/protocol";
 import type { EventLog } from "./events.ts";
-import type { RoomRegistry } from "./rooms.ts";
+import type { RoomTable } from "./room-table.ts";
 import type { WorkerPool } from "./workers.ts";
 
 /** Per-worker object counts and CPU, for /v1/load, /metrics and announcements. */
-export async function loadSnapshot(pool: WorkerPool, rooms: RoomRegistry, events: EventLog): Promise<LoadResponse> {
+export async function loadSnapshot(pool: WorkerPool, rooms: RoomTable, events: EventLog): Promise<LoadResponse> {
   await pool.sampleCpu();
   const roomsPerWorker = new Map<number, number>();
   for (const room of rooms.all())

@@ -2,15 +2,15 @@ import type { AddressInfo } from "node:net";
 import { type AnnounceRequest, ReplayGuard } from "@huddle/protocol";
 import * as mediasoup from "mediasoup";
 import { Announcer } from "./announce.ts";
-import { nodeRoutes } from "./api/node.ts";
-import { roomRoutes } from "./api/rooms.ts";
+import { nodeRoutes } from "./api/node-routes.ts";
+import { roomRoutes } from "./api/room-routes.ts";
 import { createApiServer } from "./api/server.ts";
 import { type MediaNodeConfig, type MediaNodeOptions, parseConfig } from "./config.ts";
 import { EventLog } from "./events.ts";
 import { loadSnapshot } from "./load.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { HttpMetrics } from "./metrics.ts";
-import { RoomRegistry } from "./rooms.ts";
+import { RoomTable } from "./room-table.ts";
 import { WorkerPool } from "./workers.ts";
 
 export type MediaNode = {
@@ -55,7 +55,7 @@ export async function startMediaNode(options: MediaNodeOptions, log?: Logger): P
     log: logger,
   });
   await pool.start();
-  const rooms = new RoomRegistry(pool, {
+  const rooms = new RoomTable(pool, {
     rtcListenIp: config.rtcListenIp,
     announcedIp: config.announcedIp,
     events,

@@ -4,6 +4,8 @@ export * from "./fields.ts";
 export * from "./limits.ts";
 export * from "./media-api.ts";
 export * from "./media-auth.ts";
+export * from "./media-counts.ts";
+export * from "./media-registry.ts";
 export * from "./mediasoup.ts";
 export * from "./parse.ts";
 export * from "./server.ts";

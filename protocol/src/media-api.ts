@@ -1,12 +1,16 @@
 import { z } from "zod";
 import { MediaId, RoomId, TransportDirection } from "./fields.ts";
+import { ObjectCounts } from "./media-counts.ts";
+import { registryPaths } from "./media-registry.ts";
 import { AppData, DtlsParameters, MediaKind, RtpCapabilities, RtpParameters } from "./mediasoup.ts";
 import { serverData } from "./server.ts";
 
 /**
  * The HTTP API of a media node, called by the edge (never by browsers).
  * JSON in and out; every request is signed (media-auth.ts). The paths are
- * built by `mediaPaths`; media-node/README.md describes each route.
+ * built by `mediaPaths`; media-node/README.md describes each route. What a
+ * node sends to the edge (announcements) is the edge registry's API, in
+ * media-registry.ts.
  */
 
 export const MEDIA_API_VERSION = "v1";
@@ -119,7 +123,11 @@ export const MediaEventBase = z.object({
   at: z.iso.datetime(),
 });
 
-/** Something that happened without the edge asking for it (a worker died, DTLS failed, ...). */
+/**
+ * Something that happened without the edge asking for it (a worker died, DTLS failed, ...), in the
+ * node's feed (GET /v1/events, and RoomState.events). The edge does not read the feed: it probes
+ * GET /v1/rooms/:roomId from the room's alarm and reconciles (media-node/README.md).
+ */
 export const MediaEvent = z.discriminatedUnion("type", [
   MediaEventBase.extend({
     type: z.literal("room-lost"),
@@ -285,14 +293,6 @@ export type ConnectPlainTransportRequest = z.infer<typeof ConnectPlainTransportR
 
 // ---- node -----------------------------------------------------------------
 
-export const ObjectCounts = z.object({
-  rooms: z.number().int().nonnegative(),
-  transports: z.number().int().nonnegative(),
-  producers: z.number().int().nonnegative(),
-  consumers: z.number().int().nonnegative(),
-});
-export type ObjectCounts = z.infer<typeof ObjectCounts>;
-
 export const WorkerLoad = ObjectCounts.extend({
   index: z.number().int().nonnegative(),
   pid: z.number().int(),
@@ -313,7 +313,7 @@ export const LoadResponse = z.object({
   totals: ObjectCounts,
   /** Mean CPU of live workers (0-100). */
   cpuPercent: z.number().nonnegative(),
-  /** The newest event's `seq` (0 when none): poll /v1/events when it moves. */
+  /** The newest event's `seq` (0 when none); /v1/events has those after a given one. */
   eventSeq: z.number().int().nonnegative(),
 });
 export type LoadResponse = z.infer<typeof LoadResponse>;
@@ -356,48 +356,9 @@ export const DumpResponse = z.object({
 });
 export type DumpResponse = z.infer<typeof DumpResponse>;
 
-/** POST {edge}/v1/media-nodes/announce — sent by each media node every few seconds. */
-export const AnnounceRequest = z.object({
-  /** Where the edge reaches this node (MEDIA_NODE_PUBLIC_URL). */
-  url: z.url(),
-  version: z.string().max(64),
-  draining: z.boolean(),
-  capacity: z.object({ workers: z.number().int().nonnegative() }),
-  load: ObjectCounts.extend({ cpuPercent: z.number().nonnegative() }),
-  eventSeq: z.number().int().nonnegative(),
-});
-export type AnnounceRequest = z.infer<typeof AnnounceRequest>;
-
-/** The edge's answer to an announcement: how long it counts the node as live without another one. */
-export const AnnounceResponse = z.object({ ok: z.literal(true), ttlMs: z.number().int().positive() });
-export type AnnounceResponse = z.infer<typeof AnnounceResponse>;
-
 /** POST /v1/drain (on a media node) — stop taking new rooms; existing rooms keep working. Idempotent. */
 export const DrainResponse = z.object({ draining: z.literal(true) });
 export type DrainResponse = z.infer<typeof DrainResponse>;
-
-/** One media node as the edge's registry sees it. */
-export const MediaNodeStatus = z.object({
-  url: z.string(),
-  /** `static`: listed in MEDIA_NODES (no heartbeat needed); `announced`: sends heartbeats. */
-  source: z.enum(["static", "announced"]),
-  /** Gets new rooms: announced within the TTL (or static), not draining, not recently failed. */
-  eligible: z.boolean(),
-  draining: z.boolean(),
-  /** Milliseconds since the last announcement (null for a static node that never announced). */
-  lastSeenAgoMs: z.number().int().nonnegative().nullable(),
-  /** Until when (ms since epoch) a room reported it unreachable; 0 when never or cleared by an announcement. */
-  failedUntil: z.number().int().nonnegative(),
-  workers: z.number().int().nonnegative(),
-  load: ObjectCounts.extend({ cpuPercent: z.number().nonnegative() }),
-  /** Rooms placed on it since its last announcement (not yet in `load.rooms`). */
-  pending: z.number().int().nonnegative(),
-});
-export type MediaNodeStatus = z.infer<typeof MediaNodeStatus>;
-
-/** GET {edge}/v1/media-nodes (signed like every media request) — the registry's view. */
-export const MediaNodesResponse = z.object({ nodes: z.array(MediaNodeStatus) });
-export type MediaNodesResponse = z.infer<typeof MediaNodesResponse>;
 
 // ---- paths ----------------------------------------------------------------
 
@@ -412,10 +373,10 @@ export const mediaPaths = {
   dump: "/v1/dump",
   events: (since = 0) => `/v1/events?since=${since}`,
   drain: "/v1/drain",
-  /** On the edge, not the media node. */
-  announce: "/v1/media-nodes/announce",
-  /** On the edge, not the media node. */
-  nodes: "/v1/media-nodes",
+  /** @deprecated The edge registry's route, not the media node's: use `registryPaths.announce`. */
+  announce: registryPaths.announce,
+  /** @deprecated The edge registry's route, not the media node's: use `registryPaths.nodes`. */
+  nodes: registryPaths.nodes,
   room: (roomId: string) => `/v1/rooms/${enc(roomId)}`,
   peer: peerPath,
   transports: (roomId: string, peerId: string) => `${peerPath(roomId, peerId)}/transports`,

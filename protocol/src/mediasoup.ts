@@ -1,11 +1,15 @@
 import { z } from "zod";
 
 /**
- * Shapes of the mediasoup parameter objects that cross the wire
- * (mediasoup 3.x / mediasoup-client 3.x `types`). Known fields are typed
- * and bounded; unknown fields are kept (loose objects), because both
- * libraries add optional fields over time and mediasoup validates the
- * rest itself on the media node.
+ * Shapes of the mediasoup parameter objects that cross the wire, with exactly
+ * the fields mediasoup 3.19 (`node/lib/*Types.d.ts`) and mediasoup-client 3.x
+ * (`lib/RtpParameters.d.ts`, `lib/Transport.d.ts`) know. Unknown fields are
+ * dropped (z.object strips them), so nothing a client invents reaches the
+ * media node, whatever it holds: an array nested 10,000 deep under an unknown
+ * key simply disappears. Every string, list and number is bounded; the two
+ * free-form places (codec `parameters` and `appData`) are flat records with
+ * a bounded key count (see `flatRecord`). A field a future mediasoup-client
+ * sends is dropped until it is added here.
  */
 
 const shortString = z.string().min(1).max(256);
@@ -13,79 +17,144 @@ const mimeType = z
   .string()
   .max(64)
   .regex(/^(audio|video)\/[A-Za-z0-9.+_-]+$/, "mimeType must look like audio/opus or video/VP8");
+/** An unsigned 32-bit integer (SSRCs, priorities, clock rates: what the worker stores). */
+const uint32 = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1);
 const payloadType = z.number().int().min(0).max(127);
-const codecParameters = z.record(z.string().max(64), z.union([z.string().max(256), z.number()]));
+const clockRate = z
+  .number()
+  .int()
+  .min(1)
+  .max(2 ** 32 - 1);
+const channels = z.number().int().min(1).max(16);
+/** A header extension id: 1-14 in one-byte headers, up to 255 in two-byte ones. */
+const extensionId = z.number().int().min(1).max(255);
+/** A bit rate in bits per second. */
+const bitrate = z
+  .number()
+  .min(0)
+  .max(2 ** 32 - 1);
+
+/** Keys that would reach an object's prototype when assigned (`obj.__proto__ = x`). */
+const RESERVED_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * A flat record: at most `maxKeys` keys of 1-`maxKeyLength` characters (none
+ * that touch prototypes), each holding a value of `value` (primitives only,
+ * so no nesting of any depth gets in).
+ */
+function flatRecord<V extends z.ZodType>(value: V, maxKeys: number, maxKeyLength: number) {
+  const recordKey = z
+    .string()
+    .min(1)
+    .max(maxKeyLength)
+    .refine((k) => !RESERVED_KEYS.has(k), "key is reserved (__proto__, constructor, prototype)");
+  return z.record(recordKey, value).superRefine((record, ctx) => {
+    const count = Object.keys(record).length;
+    if (count > maxKeys) {
+      ctx.addIssue({
+        code: "too_big",
+        origin: "object",
+        maximum: maxKeys,
+        inclusive: true,
+        input: record,
+        message: `at most ${maxKeys} keys (got ${count})`,
+      });
+    }
+  });
+}
+
+/** Codec (and header extension) `parameters`, as SDP `a=fmtp` carries them: a flat list of `key=value`. */
+const codecParameters = flatRecord(z.union([z.string().max(256), z.number()]), 32, 64);
 
 export const MediaKind = z.enum(["audio", "video"]);
 export type MediaKind = z.infer<typeof MediaKind>;
 
-export const RtcpFeedback = z.looseObject({
+export const RtcpFeedback = z.object({
   type: z.string().min(1).max(64),
   parameter: z.string().max(64).optional(),
 });
 
-export const RtpCodecCapability = z.looseObject({
+export const RtpCodecCapability = z.object({
   kind: MediaKind,
   mimeType,
   preferredPayloadType: payloadType.optional(),
-  clockRate: z.number().int().positive(),
-  channels: z.number().int().min(1).max(16).optional(),
+  clockRate,
+  channels: channels.optional(),
   parameters: codecParameters.optional(),
   rtcpFeedback: z.array(RtcpFeedback).max(32).optional(),
 });
 
 export const RtpHeaderExtensionDirection = z.enum(["sendrecv", "sendonly", "recvonly", "inactive"]);
 
-export const RtpHeaderExtensionCapability = z.looseObject({
+export const RtpHeaderExtensionCapability = z.object({
   kind: MediaKind,
   uri: shortString,
-  preferredId: z.number().int().min(1).max(255),
+  preferredId: extensionId,
   preferredEncrypt: z.boolean().optional(),
   direction: RtpHeaderExtensionDirection.optional(),
 });
 
-export const RtpCapabilities = z.looseObject({
+export const RtpCapabilities = z.object({
   codecs: z.array(RtpCodecCapability).max(64).optional(),
   headerExtensions: z.array(RtpHeaderExtensionCapability).max(64).optional(),
 });
 export type RtpCapabilities = z.infer<typeof RtpCapabilities>;
 
-export const RtpCodecParameters = z.looseObject({
+export const RtpCodecParameters = z.object({
   mimeType,
   payloadType,
-  clockRate: z.number().int().positive(),
-  channels: z.number().int().min(1).max(16).optional(),
+  clockRate,
+  channels: channels.optional(),
   parameters: codecParameters.optional(),
   rtcpFeedback: z.array(RtcpFeedback).max(32).optional(),
 });
 
-export const RtpHeaderExtensionParameters = z.looseObject({
+export const RtpHeaderExtensionParameters = z.object({
   uri: shortString,
-  id: z.number().int().min(1).max(255),
+  id: extensionId,
   encrypt: z.boolean().optional(),
   parameters: codecParameters.optional(),
 });
 
-export const RtpEncodingParameters = z.looseObject({
-  ssrc: z.number().int().nonnegative().optional(),
-  rid: z.string().max(32).optional(),
+/** RTCWeb priorities (mediasoup-client passes them to the browser's sender). */
+const Priority = z.enum(["very-low", "low", "medium", "high"]);
+
+export const RtpEncodingParameters = z.object({
+  ssrc: uint32.optional(),
+  rid: z
+    .string()
+    .min(1)
+    .max(32)
+    .regex(/^[A-Za-z0-9_-]+$/, "rid is letters, digits, '-' and '_'")
+    .optional(),
   codecPayloadType: payloadType.optional(),
-  rtx: z.looseObject({ ssrc: z.number().int().nonnegative() }).optional(),
+  rtx: z.object({ ssrc: uint32 }).optional(),
   dtx: z.boolean().optional(),
-  scalabilityMode: z.string().max(16).optional(),
-  scaleResolutionDownBy: z.number().positive().optional(),
-  maxBitrate: z.number().nonnegative().optional(),
-  maxFramerate: z.number().nonnegative().optional(),
+  scalabilityMode: z
+    .string()
+    .max(16)
+    .regex(/^[A-Za-z0-9_]+$/, "scalabilityMode looks like L1T3 or S3T3_KEY")
+    .optional(),
+  scaleResolutionDownBy: z.number().min(1).max(1024).optional(),
+  maxBitrate: bitrate.optional(),
+  maxFramerate: z.number().min(0).max(1000).optional(),
   active: z.boolean().optional(),
+  adaptivePtime: z.boolean().optional(),
+  priority: Priority.optional(),
+  networkPriority: Priority.optional(),
 });
 
-export const RtcpParameters = z.looseObject({
+export const RtcpParameters = z.object({
   cname: z.string().max(256).optional(),
   reducedSize: z.boolean().optional(),
   mux: z.boolean().optional(),
 });
 
-export const RtpParameters = z.looseObject({
+export const RtpParameters = z.object({
   mid: z.string().max(32).optional(),
   codecs: z.array(RtpCodecParameters).min(1).max(32),
   headerExtensions: z.array(RtpHeaderExtensionParameters).max(32).optional(),
@@ -95,7 +164,7 @@ export const RtpParameters = z.looseObject({
 });
 export type RtpParameters = z.infer<typeof RtpParameters>;
 
-export const DtlsFingerprint = z.looseObject({
+export const DtlsFingerprint = z.object({
   algorithm: z.enum(["sha-1", "sha-224", "sha-256", "sha-384", "sha-512"]),
   value: z
     .string()
@@ -105,23 +174,23 @@ export const DtlsFingerprint = z.looseObject({
 
 export const DtlsRole = z.enum(["auto", "client", "server"]);
 
-export const DtlsParameters = z.looseObject({
+export const DtlsParameters = z.object({
   role: DtlsRole.optional(),
   fingerprints: z.array(DtlsFingerprint).min(1).max(8),
 });
 export type DtlsParameters = z.infer<typeof DtlsParameters>;
 
-export const IceParameters = z.looseObject({
+export const IceParameters = z.object({
   usernameFragment: shortString,
   password: shortString,
   iceLite: z.boolean().optional(),
 });
 export type IceParameters = z.infer<typeof IceParameters>;
 
-export const IceCandidate = z.looseObject({
+export const IceCandidate = z.object({
   foundation: shortString,
-  priority: z.number().int().nonnegative(),
-  /** mediasoup >= 3.13 sends `address`; older versions sent `ip`. */
+  priority: uint32,
+  /** mediasoup >= 3.13 sends `address`; older versions sent `ip` (3.19 sends both). */
   address: z.string().max(256).optional(),
   ip: z.string().max(256).optional(),
   protocol: z.enum(["udp", "tcp"]),
@@ -131,16 +200,21 @@ export const IceCandidate = z.looseObject({
 });
 export type IceCandidate = z.infer<typeof IceCandidate>;
 
-export const SctpParameters = z.looseObject({
+export const SctpParameters = z.object({
   port: z.number().int().min(0).max(65535),
-  OS: z.number().int().nonnegative(),
-  MIS: z.number().int().nonnegative(),
-  maxMessageSize: z.number().int().nonnegative(),
+  OS: z.number().int().min(0).max(65535),
+  MIS: z.number().int().min(0).max(65535),
+  maxMessageSize: uint32,
 });
 export type SctpParameters = z.infer<typeof SctpParameters>;
 
-/** Small, flat application data attached to a producer (e.g. `{ source: "screen" }`). */
-export const AppData = z
-  .record(z.string().min(1).max(32), z.union([z.string().max(256), z.number(), z.boolean(), z.null()]))
-  .refine((o) => Object.keys(o).length <= 16, "appData may have at most 16 keys");
+/**
+ * Application data attached to a producer (e.g. `{ source: "screen" }`),
+ * stored by the edge and handed to every consumer. Deliberately flat: at most
+ * 16 keys of 1-32 characters, each a string of at most 256 characters, a
+ * number, a boolean or null; so at most ~5 KB and depth 1, which bounds what
+ * the edge stores and fans out, and no nesting of any depth gets in. The web
+ * client only ever sends `source`.
+ */
+export const AppData = flatRecord(z.union([z.string().max(256), z.number(), z.boolean(), z.null()]), 16, 32);
 export type AppData = z.infer<typeof AppData>;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { AnnounceRequest, mediaPaths as p, ReplayGuard, verifyRequest } from "@huddle/protocol";
+import { AnnounceRequest, ReplayGuard, registryPaths, verifyRequest } from "@huddle/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SECRET, startTestNode, waitFor } from "./helpers.ts";
 
@@ -51,7 +51,7 @@ describe("announcing to the edge", () => {
     } finally {
       await node.close();
     }
-    expect(received.every((r) => r.path === p.announce && r.verified)).toBe(true);
+    expect(received.every((r) => r.path === registryPaths.announce && r.verified)).toBe(true);
     const first = received[0]?.body;
     expect(first).toMatchObject({
       url: "http://media-1.test:4000",

@@ -73,7 +73,14 @@ export function parseBody<S extends z.ZodType>(schema: S, raw: Buffer): z.output
       throw new ApiError(400, "invalid-body", "body is not valid JSON");
     }
   }
-  const result = schema.safeParse(json);
+  let result: z.ZodSafeParseResult<z.output<S>>;
+  try {
+    result = schema.safeParse(json);
+  } catch (error) {
+    // The schemas never recurse into what they do not know, but a stack overflow must stay the client's 400.
+    if (error instanceof RangeError) throw new ApiError(400, "invalid-body", "body is nested too deeply");
+    throw error;
+  }
   if (!result.success) throw new ApiError(400, "invalid-body", zodMessage(result.error));
   return result.data;
 }

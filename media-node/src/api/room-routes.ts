@@ -17,12 +17,12 @@ import {
   RoomId,
 } from "@huddle/protocol";
 import { ApiError, mediaCall, notFound } from "../errors.ts";
-import type { Room } from "../room.ts";
-import type { RoomRegistry } from "../rooms.ts";
+import type { MediaRoom } from "../media-room.ts";
+import type { RoomTable } from "../room-table.ts";
 import { parseBody } from "./http.ts";
 import type { Route, RouteContext } from "./router.ts";
 
-export type RoomRoutesOptions = { rooms: RoomRegistry; allowPlain: boolean };
+export type RoomRoutesOptions = { rooms: RoomTable; allowPlain: boolean };
 
 function decode(raw: string | undefined, name: string): string {
   try {
@@ -58,7 +58,7 @@ const PEER = "/v1/rooms/:roomId/peers/:peerId";
 
 /** The room, peer, transport, producer and consumer routes. */
 export function roomRoutes({ rooms, allowPlain }: RoomRoutesOptions): Route[] {
-  const room = (ctx: RouteContext): Room => rooms.get(roomIdOf(ctx));
+  const room = (ctx: RouteContext): MediaRoom => rooms.get(roomIdOf(ctx));
   const peerOf = (ctx: RouteContext) => room(ctx).peer(peerIdOf(ctx));
   const transportOf = (ctx: RouteContext) => peerOf(ctx).transport(mediaIdOf(ctx, "transportId"));
 
@@ -140,10 +140,10 @@ export function roomRoutes({ rooms, allowPlain }: RoomRoutesOptions): Route[] {
       path: `${PEER}/transports/:transportId`,
       auth: "signed",
       handler: (ctx) => {
-        const entry = transportOf(ctx);
+        const transport = transportOf(ctx);
         parseBody(EmptyBody, ctx.body);
-        entry.transport.close();
-        return { json: { transportId: entry.transport.id, closed: true } };
+        transport.close();
+        return { json: { transportId: transport.id, closed: true } };
       },
     },
     {
@@ -151,16 +151,13 @@ export function roomRoutes({ rooms, allowPlain }: RoomRoutesOptions): Route[] {
       path: `${PEER}/transports/:transportId/connect`,
       auth: "signed",
       handler: async (ctx) => {
-        const r = room(ctx);
-        const entry = transportOf(ctx);
-        if (entry.type === "webrtc") {
-          const body = parseBody(ConnectTransportRequest, ctx.body);
-          await r.connectWebRtc(entry, body.dtlsParameters);
+        const transport = transportOf(ctx);
+        if (transport.type === "webrtc") {
+          await transport.connectWebRtc(parseBody(ConnectTransportRequest, ctx.body).dtlsParameters);
         } else {
-          const body = parseBody(ConnectPlainTransportRequest, ctx.body);
-          await r.connectPlain(entry, body);
+          await transport.connectPlain(parseBody(ConnectPlainTransportRequest, ctx.body));
         }
-        const json: ConnectTransportResponse = { transportId: entry.transport.id };
+        const json: ConnectTransportResponse = { transportId: transport.id };
         return { json };
       },
     },
@@ -170,9 +167,9 @@ export function roomRoutes({ rooms, allowPlain }: RoomRoutesOptions): Route[] {
       auth: "signed",
       handler: async (ctx) => {
         const r = room(ctx);
-        const entry = transportOf(ctx);
+        const transport = transportOf(ctx);
         const body = parseBody(ProduceRequest, ctx.body);
-        return { status: 201, json: await r.produce(entry, body) };
+        return { status: 201, json: await r.produce(transport, body) };
       },
     },
     {
@@ -181,9 +178,9 @@ export function roomRoutes({ rooms, allowPlain }: RoomRoutesOptions): Route[] {
       auth: "signed",
       handler: async (ctx) => {
         const r = room(ctx);
-        const entry = transportOf(ctx);
+        const transport = transportOf(ctx);
         const body = parseBody(ConsumeRequest, ctx.body);
-        return { status: 201, json: await r.consume(entry, body) };
+        return { status: 201, json: await r.consume(transport, body) };
       },
     },
     ...(["resume", "pause"] as const).map(

@@ -2,10 +2,10 @@ import { MEDIA_CODECS } from "./codecs.ts";
 import { ApiError, notFound } from "./errors.ts";
 import type { EventLog } from "./events.ts";
 import type { Logger } from "./log.ts";
-import { Room } from "./room.ts";
+import { MediaRoom, type MediaRoomCloseReason } from "./media-room.ts";
 import type { WorkerHandle, WorkerPool } from "./workers.ts";
 
-export type RoomRegistryOptions = {
+export type RoomTableOptions = {
   rtcListenIp: string;
   announcedIp: string;
   events: EventLog;
@@ -18,19 +18,20 @@ type LostRoom = { reason: "worker-died" | "router-closed"; pid: number; at: numb
 const LOST_ROOMS_KEPT = 10_000;
 
 /**
- * Rooms by the edge's roomId. A room gets a router on the least-loaded
- * worker; when a router closes without the API asking (its worker died),
- * the room is recorded as lost and a `room-lost` event is published.
+ * The node's rooms by the edge's roomId. A room gets a router on the
+ * least-loaded worker; when a room closes without the API asking (its
+ * worker died, its router closed), it is recorded as lost and a `room-lost`
+ * event is published.
  */
-export class RoomRegistry {
+export class RoomTable {
   readonly #pool: WorkerPool;
-  readonly #options: RoomRegistryOptions;
-  readonly #rooms = new Map<string, Room>();
-  readonly #creating = new Map<string, Promise<Room>>();
+  readonly #options: RoomTableOptions;
+  readonly #rooms = new Map<string, MediaRoom>();
+  readonly #creating = new Map<string, Promise<MediaRoom>>();
   readonly #lost = new Map<string, LostRoom>();
   #draining = false;
 
-  constructor(pool: WorkerPool, options: RoomRegistryOptions) {
+  constructor(pool: WorkerPool, options: RoomTableOptions) {
     this.#pool = pool;
     this.#options = options;
     pool.on("workerdied", (handle) => this.#onWorkerDied(handle));
@@ -49,12 +50,12 @@ export class RoomRegistry {
     this.#draining = true;
   }
 
-  all(): Room[] {
+  all(): MediaRoom[] {
     return [...this.#rooms.values()];
   }
 
   /** The room's router, created on the least-loaded worker on first call (or after the room was lost). */
-  async ensure(roomId: string): Promise<{ room: Room; created: boolean }> {
+  async ensure(roomId: string): Promise<{ room: MediaRoom; created: boolean }> {
     const existing = this.#rooms.get(roomId);
     if (existing !== undefined && !existing.closed) return { room: existing, created: false };
     const pending = this.#creating.get(roomId);
@@ -70,7 +71,7 @@ export class RoomRegistry {
   }
 
   /** The live room, or 404 (unknown) / 410 (lost with its worker). */
-  get(roomId: string): Room {
+  get(roomId: string): MediaRoom {
     const room = this.#rooms.get(roomId);
     if (room !== undefined && !room.closed) return room;
     const lost = this.#lost.get(roomId);
@@ -95,7 +96,7 @@ export class RoomRegistry {
     this.#rooms.clear();
   }
 
-  async #create(roomId: string): Promise<Room> {
+  async #create(roomId: string): Promise<MediaRoom> {
     const handle = this.#pool.leastLoaded();
     if (handle === undefined) throw new ApiError(503, "unavailable", "no live mediasoup worker");
     let router: Awaited<ReturnType<typeof handle.worker.createRouter>>;
@@ -105,22 +106,20 @@ export class RoomRegistry {
       throw new ApiError(503, "unavailable", `cannot create a router: ${String(error)}`);
     }
     if (router.closed) throw new ApiError(503, "unavailable", "the worker closed while creating the router");
-    const room = new Room(roomId, router, handle, this.#options);
+    const room = new MediaRoom(roomId, router, handle, this.#options);
     this.#rooms.set(roomId, room);
     this.#lost.delete(roomId);
-    router.observer.once("close", () => this.#onRouterClosed(room));
+    room.observer.once("close", (reason) => this.#onRoomClosed(room, reason));
     this.#options.log.info("room created", { roomId, worker: handle.index });
     return room;
   }
 
-  #onRouterClosed(room: Room): void {
+  #onRoomClosed(room: MediaRoom, reason: MediaRoomCloseReason): void {
     if (this.#rooms.get(room.id) === room) this.#rooms.delete(room.id);
-    if (room.closing) return;
-    const { worker } = room.worker;
-    // A worker closed on purpose (node shutdown; mediasoup also closes workers on SIGINT/SIGTERM) loses nothing.
-    if (worker.closed && !worker.died) return;
-    const reason = worker.died ? "worker-died" : "router-closed";
-    this.#lost.set(room.id, { reason, pid: worker.pid, at: Date.now() });
+    // Closed by the API, or with a worker closed on purpose (node shutdown; mediasoup also closes workers
+    // on SIGINT/SIGTERM): nothing is lost.
+    if (reason === "closed" || reason === "worker-closed") return;
+    this.#lost.set(room.id, { reason, pid: room.worker.worker.pid, at: Date.now() });
     if (this.#lost.size > LOST_ROOMS_KEPT) {
       const oldest = this.#lost.keys().next().value;
       if (oldest !== undefined) this.#lost.delete(oldest);
