@@ -23,6 +23,20 @@ declare global {
   }
 }
 
+/**
+ * The address of a server this suite needs, from the variable `tests/e2e/run.ts` sets. When it
+ * is missing (the suite was started some other way, or run.ts could not start that server) this
+ * throws, so the suite fails with the reason instead of passing green without running.
+ */
+export function requiredServer(variable: string, reason?: string): string {
+  const value = process.env[variable];
+  if (value !== undefined && value !== "") return value;
+  const why = reason === undefined ? "" : ` (${reason})`;
+  throw new Error(
+    `${variable} is not set${why}: run the browser suites through \`npm run test:e2e\`, which starts their servers`,
+  );
+}
+
 /** Polls `check` until it returns a value other than undefined/false, or fails with `what`. */
 export async function waitFor<T>(
   what: string,
