@@ -117,7 +117,7 @@ export class Room extends Emitter<RoomEvents> {
     const s = this.signaling;
     this.#unsubscribe.push(
       s.on("status", (status) => this.emit("status", status)),
-      s.onMessage("joined", (data) => this.#onJoined(data)),
+      s.on("joined", (data) => this.#onJoined(data)),
       s.onMessage("user-joined", ({ user }) => this.#addParticipant(user, true)),
       s.onMessage("user-left", ({ user }) => this.#removeParticipant(user)),
       s.onMessage("media-state", ({ user, ...flags }) => this.#updateParticipant(user, { media: flags })),
