@@ -40,6 +40,9 @@ export class MeshEngine implements MediaEngine {
       signal: (signal) => this.#send(user, signal),
       onTrack: (source, track) => host.onRemoteTrack(user, source, track),
       onState: (state) => host.onLinkState(user, state),
+      onProblem: (message, cause) => {
+        if (!this.#closed) host.onProblem(message, cause);
+      },
       rtcConfig: this.#rtcConfig,
     });
     this.#links.set(user, link);
