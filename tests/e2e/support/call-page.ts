@@ -73,6 +73,8 @@ export class CallPage {
   readonly context: BrowserContext;
   readonly page: Page;
   readonly consoleErrors: string[] = [];
+  /** The client's own warnings (`huddle: ...`): every problem the call ran into, shown or not. */
+  readonly warnings: string[] = [];
 
   private constructor(name: string, context: BrowserContext, page: Page) {
     this.name = name;
@@ -80,6 +82,7 @@ export class CallPage {
     this.page = page;
     page.on("console", (message) => {
       if (message.type() === "error") this.consoleErrors.push(message.text());
+      else if (message.type() === "warning" && message.text().startsWith("huddle:")) this.warnings.push(message.text());
     });
     page.on("pageerror", (error) => this.consoleErrors.push(String(error)));
   }
@@ -199,7 +202,9 @@ export class CallPage {
     return this.page.getByRole("button", { name: label, exact: true });
   }
 
+  /** Closes the page, printing the client's warnings first (what went wrong in the call, if anything). */
   async close(): Promise<void> {
+    if (this.warnings.length > 0) console.warn(`[e2e] ${this.name}'s warnings:\n  ${this.warnings.join("\n  ")}`);
     await this.context.close().catch(() => {});
   }
 }

@@ -135,7 +135,10 @@ export function threeWayCallSuite(options: ThreeWayOptions): void {
           .toBe(1);
       }
       await page("Carol").control("Mute microphone").click(); // pressed -> unmute
-      await expect.poll(() => page("Carol").control("Mute microphone").getAttribute("aria-pressed")).toBe("false");
+      // She joined without a microphone: unmuting opens it first (slow on a busy machine).
+      await expect
+        .poll(() => page("Carol").control("Mute microphone").getAttribute("aria-pressed"), { timeout: 10_000 })
+        .toBe("false");
       for (const name of others("Carol")) {
         await expect
           .poll(() => page(name).tile("Carol").getByRole("img", { name: "Microphone muted" }).count())
