@@ -1,9 +1,9 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { launchChromium } from "./support/browser.ts";
-import { CallPage } from "./support/call-page.ts";
+import { CallPage, requiredServer } from "./support/call-page.ts";
 
-const edgeUrl = process.env.HUDDLE_E2E_MESH_URL;
+const edgeUrl = requiredServer("HUDDLE_E2E_MESH_URL");
 
 /** Every button has a name; every input and select has a label. */
 async function unlabelled(page: CallPage): Promise<string[]> {
@@ -21,7 +21,7 @@ async function unlabelled(page: CallPage): Promise<string[]> {
   });
 }
 
-describe.skipIf(edgeUrl === undefined)("keyboard and labels", () => {
+describe("keyboard and labels", () => {
   let browser: Browser;
   let page: CallPage;
 
@@ -35,7 +35,7 @@ describe.skipIf(edgeUrl === undefined)("keyboard and labels", () => {
   });
 
   test("the lobby and the call work from the keyboard alone, and every control is labelled", async () => {
-    page = await CallPage.open(browser, edgeUrl ?? "", `keys-${Date.now()}`, "Kim");
+    page = await CallPage.open(browser, edgeUrl, `keys-${Date.now()}`, "Kim");
     const keyboard = page.page.keyboard;
     expect(await unlabelled(page)).toEqual([]);
 

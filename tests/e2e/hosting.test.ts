@@ -1,15 +1,15 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { launchChromium } from "./support/browser.ts";
-import { CallPage } from "./support/call-page.ts";
+import { CallPage, requiredServer } from "./support/call-page.ts";
 
-const edgeUrl = process.env.HUDDLE_E2E_MESH_URL;
-const siteUrl = process.env.HUDDLE_E2E_SITE_URL;
+const edgeUrl = requiredServer("HUDDLE_E2E_MESH_URL");
+const siteUrl = requiredServer("HUDDLE_E2E_SITE_URL");
 
 // The static build hosted on another origin than the edge (as on a CDN): the edge is found
 // through `?edge=` or a `config.json` beside index.html, and the edge's Origin allow-list
 // (ALLOWED_ORIGINS) decides which hosts of the app may open room sockets.
-describe.skipIf(edgeUrl === undefined || siteUrl === undefined)("the app on another origin", () => {
+describe("the app on another origin", () => {
   let browser: Browser;
   const pages: CallPage[] = [];
   const open = async (url: string, name: string) => {
@@ -30,7 +30,7 @@ describe.skipIf(edgeUrl === undefined || siteUrl === undefined)("the app on anot
   });
 
   test("?edge= points the app at the edge, and the call works", async () => {
-    const page = await open(`${siteUrl}/?room=cdn-query&edge=${encodeURIComponent(edgeUrl ?? "")}`, "Quinn");
+    const page = await open(`${siteUrl}/?room=cdn-query&edge=${encodeURIComponent(edgeUrl)}`, "Quinn");
     await page.join();
     expect(await edgeSource(page)).toBe("query");
     expect(await page.page.locator("#app").getAttribute("data-edge")).toBe(edgeUrl);
@@ -50,8 +50,8 @@ describe.skipIf(edgeUrl === undefined || siteUrl === undefined)("the app on anot
 
   test("an origin the edge does not allow cannot join, and the lobby says the server is unreachable", async () => {
     // Same files, same edge, but from http://localhost:PORT: not in ALLOWED_ORIGINS.
-    const foreign = (siteUrl ?? "").replace("127.0.0.1", "localhost");
-    const page = await open(`${foreign}/?room=cdn-foreign&edge=${encodeURIComponent(edgeUrl ?? "")}`, "Finn");
+    const foreign = siteUrl.replace("127.0.0.1", "localhost");
+    const page = await open(`${foreign}/?room=cdn-foreign&edge=${encodeURIComponent(edgeUrl)}`, "Finn");
     await page.submitJoin();
     await page.joinError().waitFor({ timeout: 20_000 });
     expect(await page.joinError().textContent()).toMatch(/Could not reach the server/);

@@ -1,18 +1,18 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { launchChromium } from "./support/browser.ts";
-import { CallPage } from "./support/call-page.ts";
+import { CallPage, requiredServer } from "./support/call-page.ts";
 
-const edgeUrl = process.env.HUDDLE_E2E_MESH_URL;
+const edgeUrl = requiredServer("HUDDLE_E2E_MESH_URL");
 
 // The lobby's message for every way joining can fail. Participants here send no media
 // (camera and microphone off), so only signaling is involved.
-describe.skipIf(edgeUrl === undefined)("lobby join errors", () => {
+describe("lobby join errors", () => {
   let accepting: Browser;
   let refusing: Browser;
   const opened: CallPage[] = [];
   const open = async (browser: Browser, room: string, name: string, media = false) => {
-    const page = await CallPage.open(browser, edgeUrl ?? "", room, name, { camera: media, microphone: media });
+    const page = await CallPage.open(browser, edgeUrl, room, name, { camera: media, microphone: media });
     opened.push(page);
     return page;
   };

@@ -1,13 +1,13 @@
 import type { Browser, WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { launchChromium } from "./support/browser.ts";
-import { CallPage } from "./support/call-page.ts";
+import { CallPage, requiredServer } from "./support/call-page.ts";
 
-const edgeUrl = process.env.HUDDLE_E2E_MESH_URL;
+const edgeUrl = requiredServer("HUDDLE_E2E_MESH_URL");
 
 // A dropped WebSocket: the page shows that it is reconnecting, reconnects with backoff, joins
 // the room again by itself, and the call (mesh) comes back with video both ways.
-describe.skipIf(edgeUrl === undefined)("reconnect", () => {
+describe("reconnect", () => {
   let browser: Browser;
   const pages: CallPage[] = [];
 
@@ -22,8 +22,8 @@ describe.skipIf(edgeUrl === undefined)("reconnect", () => {
 
   test("a dropped socket reconnects, rejoins and the video comes back", async () => {
     const room = `reconnect-${Date.now()}`;
-    const alice = await CallPage.open(browser, edgeUrl ?? "", room, "Alice");
-    const bob = await CallPage.open(browser, edgeUrl ?? "", room, "Bob");
+    const alice = await CallPage.open(browser, edgeUrl, room, "Alice");
+    const bob = await CallPage.open(browser, edgeUrl, room, "Bob");
     pages.push(alice, bob);
     // Bob's sockets go through a pass-through proxy in the test, so the test can cut one.
     const routes: { page: WebSocketRoute; server: WebSocketRoute }[] = [];
@@ -51,8 +51,8 @@ describe.skipIf(edgeUrl === undefined)("reconnect", () => {
 
   test("a silent drop (the edge still holds the old socket): the rejoin takes the name over with its resume secret", async () => {
     const room = `resume-${Date.now()}`;
-    const alice = await CallPage.open(browser, edgeUrl ?? "", room, "Alice");
-    const bob = await CallPage.open(browser, edgeUrl ?? "", room, "Bob");
+    const alice = await CallPage.open(browser, edgeUrl, room, "Alice");
+    const bob = await CallPage.open(browser, edgeUrl, room, "Bob");
     pages.push(alice, bob);
     const routes: { page: WebSocketRoute; server: WebSocketRoute; serverClosedWith?: number }[] = [];
     await bob.page.routeWebSocket(/\/rooms\/.+\/ws$/, (ws) => {

@@ -23,6 +23,20 @@ declare global {
   }
 }
 
+/**
+ * The address of a server this suite needs, from the variable `tests/e2e/run.ts` sets. When it
+ * is missing (the suite was started some other way, or run.ts could not start that server) this
+ * throws, so the suite fails with the reason instead of passing green without running.
+ */
+export function requiredServer(variable: string, reason?: string): string {
+  const value = process.env[variable];
+  if (value !== undefined && value !== "") return value;
+  const why = reason === undefined ? "" : ` (${reason})`;
+  throw new Error(
+    `${variable} is not set${why}: run the browser suites through \`npm run test:e2e\`, which starts their servers`,
+  );
+}
+
 /** Polls `check` until it returns a value other than undefined/false, or fails with `what`. */
 export async function waitFor<T>(
   what: string,
@@ -59,6 +73,8 @@ export class CallPage {
   readonly context: BrowserContext;
   readonly page: Page;
   readonly consoleErrors: string[] = [];
+  /** The client's own warnings (`huddle: ...`): every problem the call ran into, shown or not. */
+  readonly warnings: string[] = [];
 
   private constructor(name: string, context: BrowserContext, page: Page) {
     this.name = name;
@@ -66,6 +82,7 @@ export class CallPage {
     this.page = page;
     page.on("console", (message) => {
       if (message.type() === "error") this.consoleErrors.push(message.text());
+      else if (message.type() === "warning" && message.text().startsWith("huddle:")) this.warnings.push(message.text());
     });
     page.on("pageerror", (error) => this.consoleErrors.push(String(error)));
   }
@@ -185,7 +202,9 @@ export class CallPage {
     return this.page.getByRole("button", { name: label, exact: true });
   }
 
+  /** Closes the page, printing the client's warnings first (what went wrong in the call, if anything). */
   async close(): Promise<void> {
+    if (this.warnings.length > 0) console.warn(`[e2e] ${this.name}'s warnings:\n  ${this.warnings.join("\n  ")}`);
     await this.context.close().catch(() => {});
   }
 }

@@ -40,7 +40,7 @@ const CAMERA_CONSTRAINTS: MediaTrackConstraints = {
 const SCREEN_CONSTRAINTS: MediaTrackConstraints = { frameRate: { ideal: 15, max: 15 } };
 
 interface LocalMediaEvents extends Record<string, unknown[]> {
-  /** Any track, flag or device list changed. */
+  /** Any track, flag or device list changed (what the lobby's preview and pickers show). */
   change: [];
   /** The screen share stopped from outside the app (the browser's "Stop sharing" button). */
   "screen-ended": [];
@@ -50,7 +50,8 @@ interface LocalMediaEvents extends Record<string, unknown[]> {
  * The local participant's microphone, camera and screen: acquiring, muting, switching
  * devices, stopping. The lobby preview and the call share one instance, so joining does not
  * open the camera twice. The microphone stays open while muted (instant unmute); a camera
- * that is turned off is released (its light goes out).
+ * that is turned off is released (its light goes out). Each switch resolves with the track
+ * to send for its source now, which the call hands to its media engine.
  */
 export class LocalMedia extends Emitter<LocalMediaEvents> {
   microphone: MediaStreamTrack | null = null;
@@ -99,16 +100,19 @@ export class LocalMedia extends Emitter<LocalMediaEvents> {
     await this.refreshDevices();
   }
 
-  async setMicrophoneEnabled(enabled: boolean): Promise<void> {
+  /** Resolves with the microphone track to send now (null while muted). */
+  async setMicrophoneEnabled(enabled: boolean): Promise<MediaStreamTrack | null> {
     if (enabled && this.microphone === null) {
       this.#adopt(await this.#getUserMedia({ audio: this.#audioConstraints() }));
     }
     this.microphoneEnabled = enabled;
     if (this.microphone !== null) this.microphone.enabled = enabled;
     this.emit("change");
+    return this.sending.microphone;
   }
 
-  async setCameraEnabled(enabled: boolean): Promise<void> {
+  /** Resolves with the camera track (null once turned off). */
+  async setCameraEnabled(enabled: boolean): Promise<MediaStreamTrack | null> {
     if (enabled) {
       if (this.camera === null) this.#adopt(await this.#getUserMedia({ video: this.#videoConstraints() }));
     } else if (this.camera !== null) {
@@ -116,6 +120,7 @@ export class LocalMedia extends Emitter<LocalMediaEvents> {
       this.camera = null;
     }
     this.emit("change");
+    return this.camera;
   }
 
   async selectMicrophone(deviceId: string): Promise<void> {
@@ -141,8 +146,9 @@ export class LocalMedia extends Emitter<LocalMediaEvents> {
     this.#adopt(await this.#getUserMedia({ video: this.#videoConstraints() }));
   }
 
-  async startScreen(): Promise<void> {
-    if (this.screen !== null) return;
+  /** Resolves with the screen track (the one already shared, if any). */
+  async startScreen(): Promise<MediaStreamTrack> {
+    if (this.screen !== null) return this.screen;
     if (!navigator.mediaDevices?.getDisplayMedia) throw new MediaError("unsupported");
     let stream: MediaStream;
     try {
@@ -161,6 +167,7 @@ export class LocalMedia extends Emitter<LocalMediaEvents> {
     });
     this.screen = track;
     this.emit("change");
+    return track;
   }
 
   stopScreen(): void {

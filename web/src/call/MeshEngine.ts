@@ -1,6 +1,6 @@
 import type { EngineHost, MediaEngine } from "./MediaEngine.ts";
 import { PeerLink, type Signal } from "./PeerLink.ts";
-import type { InboundVideoStat, OutboundVideoStat, TrackSource } from "./types.ts";
+import type { InboundVideoStat, OutboundVideoStat, SourceTracks, TrackSource } from "./types.ts";
 
 /**
  * Peer-to-peer mesh: one `PeerLink` per other participant, negotiated over the edge's
@@ -12,12 +12,15 @@ export class MeshEngine implements MediaEngine {
   readonly mode = "mesh";
   #host: EngineHost;
   #rtcConfig: RTCConfiguration;
+  /** What every link sends (a link that starts later starts with these). */
+  #sending: SourceTracks;
   #links = new Map<string, PeerLink>();
   #unsubscribe: (() => void)[];
   #closed = false;
 
-  constructor(host: EngineHost, rtcConfig: RTCConfiguration = {}) {
+  constructor(host: EngineHost, sending: SourceTracks, rtcConfig: RTCConfiguration = {}) {
     this.#host = host;
+    this.#sending = { ...sending };
     this.#rtcConfig = rtcConfig;
     const signaling = host.signaling;
     this.#unsubscribe = [
@@ -33,10 +36,13 @@ export class MeshEngine implements MediaEngine {
     const link = new PeerLink({
       remote: user,
       polite: host.username < user,
-      sending: host.sending(),
+      sending: this.#sending,
       signal: (signal) => this.#send(user, signal),
       onTrack: (source, track) => host.onRemoteTrack(user, source, track),
       onState: (state) => host.onLinkState(user, state),
+      onProblem: (message, cause) => {
+        if (!this.#closed) host.onProblem(message, cause);
+      },
       rtcConfig: this.#rtcConfig,
     });
     this.#links.set(user, link);
@@ -50,8 +56,13 @@ export class MeshEngine implements MediaEngine {
     link.close();
   }
 
-  async setLocalTrack(source: TrackSource, track: MediaStreamTrack | null): Promise<void> {
-    await Promise.all([...this.#links.values()].map((link) => link.setLocalTrack(source, track)));
+  setLocalTrack(source: TrackSource, track: MediaStreamTrack | null): void {
+    this.#sending[source] = track;
+    for (const link of this.#links.values()) {
+      link.setLocalTrack(source, track).catch((error: unknown) => {
+        if (!this.#closed) this.#host.onProblem(`Could not send your ${source} to ${link.remote}.`, error);
+      });
+    }
   }
 
   async outboundVideoStats(): Promise<OutboundVideoStat[]> {

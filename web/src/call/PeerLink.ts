@@ -18,6 +18,8 @@ export interface PeerLinkOptions {
   signal: (signal: Signal) => void;
   onTrack: (source: TrackSource, track: MediaStreamTrack | null) => void;
   onState: (state: LinkState) => void;
+  /** A negotiation step failed (not called once closed). */
+  onProblem: (message: string, cause: unknown) => void;
   rtcConfig?: RTCConfiguration;
 }
 
@@ -77,7 +79,7 @@ export class PeerLink {
         "description" in signal ? this.#onDescription(signal.description) : this.#onCandidate(signal.candidate),
       )
       .catch((error: unknown) => {
-        if (!this.#closed) console.warn(`huddle: negotiation with ${this.remote} failed`, error);
+        if (!this.#closed) this.#options.onProblem(`Could not negotiate media with ${this.remote}`, error);
       });
   }
 
@@ -141,7 +143,7 @@ export class PeerLink {
       const description = this.pc.localDescription;
       if (description !== null && !this.#closed) this.#options.signal({ description: description.toJSON() });
     } catch (error) {
-      if (!this.#closed) console.warn(`huddle: offer to ${this.remote} failed`, error);
+      if (!this.#closed) this.#options.onProblem(`Could not offer media to ${this.remote}`, error);
     } finally {
       this.#makingOffer = false;
     }
@@ -198,7 +200,10 @@ export class PeerLink {
   #onTrack(event: RTCTrackEvent): void {
     const source = SOURCE_ORDER[this.pc.getTransceivers().indexOf(event.transceiver)];
     if (source === undefined || KIND_OF[source] !== event.track.kind) {
-      console.warn(`huddle: unexpected ${event.track.kind} track from ${this.remote}; ignored`);
+      this.#options.onProblem(
+        `Ignored an unexpected ${event.track.kind} track from ${this.remote}`,
+        new Error(`no ${event.track.kind} m-line at this position`),
+      );
       return;
     }
     this.#options.onTrack(source, event.track);

@@ -1,9 +1,11 @@
 import type { ServerData, SfuInfo } from "@huddle/protocol";
 import { Emitter } from "../events.ts";
-import { type ConnectionStatus, SignalingClient } from "../signaling/SignalingClient.ts";
+import { type ConnectionStatus, SignalingClient, SignalingError } from "../signaling/SignalingClient.ts";
 import type { LocalMedia } from "./LocalMedia.ts";
 import type { EngineHost, MediaEngine } from "./MediaEngine.ts";
 import { MeshEngine } from "./MeshEngine.ts";
+import { type ChatEntry, type Participant, ROOM_STATE_EVENTS, RoomEvent, type RoomEvents } from "./RoomEvent.ts";
+import { SfuEngine } from "./SfuEngine.ts";
 import { SpeakerDetector } from "./SpeakerDetector.ts";
 import {
   type CallMode,
@@ -13,30 +15,10 @@ import {
   noTracks,
   type OutboundVideoStat,
   type SourceTracks,
-  TRACK_SOURCES,
   type TrackSource,
 } from "./types.ts";
 
-export interface Participant {
-  username: string;
-  isLocal: boolean;
-  /** What they say they send (`media-state`); unknown senders count as sending everything. */
-  media: MediaFlags;
-  /** Their tracks as received here (for the local participant: what we capture). */
-  tracks: SourceTracks;
-  /** The media path to them; null for the local participant. */
-  link: LinkState | null;
-  speaking: boolean;
-}
-
-export interface ChatEntry {
-  id: number;
-  from: string;
-  text: string;
-  /** ISO 8601, stamped by the server. */
-  timestamp: string;
-  isLocal: boolean;
-}
+export { type ChatEntry, type Participant, ROOM_STATE_EVENTS, RoomEvent, type RoomEvents };
 
 export interface RoomOptions {
   edgeUrl: string;
@@ -47,22 +29,23 @@ export interface RoomOptions {
   iceServers?: RTCIceServer[];
 }
 
-interface RoomEvents extends Record<string, unknown[]> {
-  /** Participants, tracks, flags or the active speaker changed. */
-  change: [];
-  chat: [ChatEntry];
-  status: [ConnectionStatus];
-  /** A short message for the user (a toast): someone joined, a problem, ... */
-  notice: [string];
+/** What the room knows of someone else: what they say they send, what arrived, the path to them. */
+interface Remote {
+  username: string;
+  media: MediaFlags;
+  tracks: SourceTracks;
+  link: LinkState;
 }
 
 const UNKNOWN_MEDIA: MediaFlags = { microphone: true, camera: true, screen: false };
 
 /**
  * One call, as the UI sees it (the shape of LiveKit's `Room`): the participants with their
- * tracks and mute flags, the chat, the connection status. It owns the signaling client and
- * exactly one media engine (mesh, or SFU when `joined` carries `sfu`), and rebuilds the
- * engine on every (re)join and `media-reset`.
+ * tracks and mute flags, the chat, the connection status, each change told as a `RoomEvent`.
+ * It owns the signaling client and exactly one media engine (mesh, or SFU when `joined`
+ * carries `sfu`), and rebuilds the engine on every (re)join and `media-reset`. What we
+ * capture is `LocalMedia`'s; what we send is the engine's: each switch here takes the track
+ * from the one and hands it to the other.
  */
 export class Room extends Emitter<RoomEvents> {
   readonly roomId: string;
@@ -71,13 +54,9 @@ export class Room extends Emitter<RoomEvents> {
   readonly media: LocalMedia;
   readonly iceServers: RTCIceServer[];
   chat: ChatEntry[] = [];
-  #participants = new Map<string, Participant>();
+  #remotes = new Map<string, Remote>();
   #engine: MediaEngine | null = null;
-  #mode: CallMode | null = null;
-  /** Bumped on every engine change, so a late lazy-loaded engine does not replace a newer one. */
-  #engineGeneration = 0;
-  /** What the engine was last told to send, per source. */
-  #engineTracks: SourceTracks = noTracks();
+  #activeSpeaker: string | null = null;
   #speakers: SpeakerDetector;
   #chatId = 0;
   #unsubscribe: (() => void)[] = [];
@@ -102,35 +81,29 @@ export class Room extends Emitter<RoomEvents> {
     this.media = options.media;
     this.iceServers = options.iceServers ?? [];
     this.signaling = new SignalingClient(options.edgeUrl, { roomId: options.roomId, username: options.username });
-    this.#participants.set(this.username, {
-      username: this.username,
-      isLocal: true,
-      media: this.media.flags,
-      tracks: { ...this.media.sending, microphone: this.media.microphone },
-      link: null,
-      speaking: false,
-    });
     this.#speakers = new SpeakerDetector(
       () => this.#engine?.audioLevels() ?? Promise.resolve(new Map()),
       (speaker) => this.#setSpeaker(speaker),
     );
     const s = this.signaling;
     this.#unsubscribe.push(
-      s.on("status", (status) => this.emit("status", status)),
-      s.onMessage("joined", (data) => this.#onJoined(data)),
+      s.on("status", (status) => this.emit(RoomEvent.ConnectionStatusChanged, status)),
+      s.on("joined", (data) => this.#onJoined(data)),
       s.onMessage("user-joined", ({ user }) => this.#addParticipant(user, true)),
       s.onMessage("user-left", ({ user }) => this.#removeParticipant(user)),
-      s.onMessage("media-state", ({ user, ...flags }) => this.#updateParticipant(user, { media: flags })),
+      s.onMessage("media-state", ({ user, ...flags }) => this.#onMediaState(user, flags)),
       s.onMessage("chat-message", (data) => this.#onChat(data)),
       s.onMessage("media-reset", ({ reason, sfu }) => {
-        this.emit("notice", `Media connection reset (${reason}); reconnecting media…`);
+        this.emit(RoomEvent.Notice, `Media connection reset (${reason}); reconnecting media…`);
         this.#startEngine(sfu);
       }),
       s.onMessage("error", ({ code, message }) => {
+        // Replies to requests go to their request; this is a refusal of something sent without one.
         console.warn(`huddle: edge error ${code}: ${message}`);
-        if (code === "rate-limited") this.emit("notice", "Slow down: too many messages.");
+        if (code === "rate-limited") this.emit(RoomEvent.Notice, "Slow down: too many messages.");
       }),
-      this.media.on("change", () => this.#onLocalMediaChange()),
+      // The browser's own "Stop sharing" button.
+      this.media.on("screen-ended", () => this.#publish("screen", null)),
     );
   }
 
@@ -138,20 +111,20 @@ export class Room extends Emitter<RoomEvents> {
     return this.signaling.status;
   }
 
-  /** How media travels in this call, known from `joined` on (the SFU client may still be loading). */
+  /** How media travels in this call, known from `joined` on. */
   get mode(): CallMode | null {
-    return this.#mode;
+    return this.#engine?.mode ?? null;
   }
 
   /** Local participant first, then everyone else in the order they joined. */
   get participants(): Participant[] {
-    return [...this.#participants.values()];
+    return [this.#localParticipant(), ...[...this.#remotes.values()].map((remote) => this.#participant(remote))];
   }
 
   /**
    * Sends a chat message; it appears when the server echoes it (with the name it knows).
    * False when there is nothing to send or no connection; a message the edge refuses for
-   * the moment (`rate-limited`) is sent again, and one that still fails shows a notice.
+   * the moment (`rate-limited`) is sent again, and one that still fails is a problem.
    */
   sendChat(text: string): boolean {
     const trimmed = text.trim();
@@ -159,25 +132,29 @@ export class Room extends Emitter<RoomEvents> {
     const data = { from: this.username, text: trimmed, timestamp: new Date().toISOString() };
     this.signaling.request("chat-message", data, "chat-message").then(
       (echo) => this.#onChat(echo),
-      (error: unknown) => this.emit("notice", `Message not sent: ${(error as Error).message}`),
+      (error: unknown) => this.#problem(`Message not sent: ${(error as Error).message}`, error),
     );
     return true;
   }
 
-  setMicrophoneEnabled(enabled: boolean): Promise<void> {
-    return this.media.setMicrophoneEnabled(enabled);
+  /** Rejects with a `MediaError` when the microphone cannot be opened. */
+  async setMicrophoneEnabled(enabled: boolean): Promise<void> {
+    this.#publish("microphone", await this.media.setMicrophoneEnabled(enabled));
   }
 
-  setCameraEnabled(enabled: boolean): Promise<void> {
-    return this.media.setCameraEnabled(enabled);
+  /** Rejects with a `MediaError` when the camera cannot be opened. */
+  async setCameraEnabled(enabled: boolean): Promise<void> {
+    this.#publish("camera", await this.media.setCameraEnabled(enabled));
   }
 
-  startScreenShare(): Promise<void> {
-    return this.media.startScreen();
+  /** Rejects with a `MediaError` when the screen cannot be captured (or the person declined). */
+  async startScreenShare(): Promise<void> {
+    this.#publish("screen", await this.media.startScreen());
   }
 
   stopScreenShare(): void {
     this.media.stopScreen();
+    this.#publish("screen", null);
   }
 
   /** Decoding progress of every remote video (used by the end-to-end tests). */
@@ -206,145 +183,125 @@ export class Room extends Emitter<RoomEvents> {
     this.removeAllListeners();
   }
 
+  #localParticipant(): Participant {
+    return {
+      username: this.username,
+      isLocal: true,
+      media: this.media.flags,
+      tracks: { ...this.media.sending, microphone: this.media.microphone },
+      link: null,
+      speaking: this.#activeSpeaker === this.username,
+    };
+  }
+
+  #participant(remote: Remote): Participant {
+    return { ...remote, isLocal: false, speaking: this.#activeSpeaker === remote.username };
+  }
+
+  /** What we send for `source` changed: the engine sends it, the others hear of it. */
+  #publish(source: TrackSource, track: MediaStreamTrack | null): void {
+    if (this.#closed) return;
+    this.#engine?.setLocalTrack(source, track);
+    this.signaling.send("media-state", this.media.flags);
+    this.emit(RoomEvent.LocalTrackChanged, source, track);
+    this.emit(RoomEvent.ParticipantMediaChanged, this.#localParticipant());
+  }
+
   #onJoined(data: ServerData<"joined">): void {
-    for (const username of [...this.#participants.keys()]) {
-      if (username !== this.username && !data.users.includes(username)) this.#removeParticipant(username);
+    for (const username of [...this.#remotes.keys()]) {
+      if (!data.users.includes(username)) this.#removeParticipant(username);
     }
     for (const user of data.users) this.#addParticipant(user, false);
-    for (const { user, ...flags } of data.media ?? []) this.#updateParticipant(user, { media: flags });
+    for (const { user, ...flags } of data.media ?? []) this.#onMediaState(user, flags);
     this.#startEngine(data.sfu);
     this.signaling.send("media-state", this.media.flags);
   }
 
   #startEngine(sfu: SfuInfo | undefined): void {
     this.#engine?.close();
-    for (const participant of this.#participants.values()) {
-      if (!participant.isLocal) {
-        participant.tracks = noTracks();
-        participant.link = "connecting";
-      }
+    for (const remote of this.#remotes.values()) {
+      remote.tracks = noTracks();
+      remote.link = "connecting";
     }
     const host: EngineHost = {
       signaling: this.signaling,
       username: this.username,
-      sending: () => this.media.sending,
       onRemoteTrack: (user, source, track) => this.#onRemoteTrack(user, source, track),
-      onLinkState: (user, state) => this.#updateParticipant(user, { link: state }),
-      onProblem: (message) => this.emit("notice", message),
+      onLinkState: (user, state) => this.#onLinkState(user, state),
+      onProblem: (message, cause) => this.#problem(message, cause),
     };
-    this.#engineTracks = { ...this.media.sending };
-    const generation = ++this.#engineGeneration;
-    const install = (engine: MediaEngine) => {
-      if (this.#closed || generation !== this.#engineGeneration) {
-        engine.close();
-        return;
-      }
-      this.#engine = engine;
-      for (const username of this.#participants.keys()) engine.addPeer(username);
-      this.emit("change");
-    };
-    this.#engine = null;
-    this.#mode = sfu === undefined ? "mesh" : "sfu";
-    if (sfu === undefined) {
-      install(new MeshEngine(host, { iceServers: this.iceServers }));
-      return;
-    }
-    // mediasoup-client is loaded only for SFU calls: a mesh-only page never downloads it.
-    // Producers announced while it loads are folded into the snapshot the engine starts from.
-    const snapshot: SfuInfo = { ...sfu, producers: [...sfu.producers] };
-    const track = [
-      this.signaling.onMessage("new-producer", (info) => snapshot.producers.push(info)),
-      this.signaling.onMessage("producer-closed", ({ producerId }) => {
-        snapshot.producers = snapshot.producers.filter((p) => p.producerId !== producerId);
-      }),
-    ];
-    const untrack = () => {
-      for (const off of track) off();
-    };
-    import("./SfuEngine.ts").then(
-      ({ SfuEngine }) => {
-        untrack();
-        install(new SfuEngine(host, snapshot));
-      },
-      (error: unknown) => {
-        untrack();
-        console.error("huddle: could not load the SFU client", error);
-        this.emit("notice", "Could not load the media client. Reload the page to try again.");
-      },
-    );
+    const sending = this.media.sending;
+    const engine: MediaEngine =
+      sfu === undefined
+        ? new MeshEngine(host, sending, { iceServers: this.iceServers })
+        : new SfuEngine(host, sfu, sending);
+    this.#engine = engine;
+    for (const username of this.#remotes.keys()) engine.addPeer(username);
+    this.emit(RoomEvent.MediaModeChanged, engine.mode);
   }
 
   #addParticipant(user: string, announce: boolean): void {
-    if (user === this.username || this.#participants.has(user)) return;
-    this.#participants.set(user, {
-      username: user,
-      isLocal: false,
-      media: { ...UNKNOWN_MEDIA },
-      tracks: noTracks(),
-      link: "connecting",
-      speaking: false,
-    });
+    if (user === this.username || this.#remotes.has(user)) return;
+    const remote: Remote = { username: user, media: { ...UNKNOWN_MEDIA }, tracks: noTracks(), link: "connecting" };
+    this.#remotes.set(user, remote);
     this.#engine?.addPeer(user);
-    if (announce) this.emit("notice", `${user} joined`);
-    this.emit("change");
+    if (announce) this.emit(RoomEvent.Notice, `${user} joined`);
+    this.emit(RoomEvent.ParticipantConnected, this.#participant(remote));
   }
 
   #removeParticipant(user: string): void {
-    if (user === this.username || !this.#participants.delete(user)) return;
+    const remote = this.#remotes.get(user);
+    if (remote === undefined) return;
+    this.#remotes.delete(user);
     this.#engine?.removePeer(user);
-    this.emit("notice", `${user} left`);
-    this.emit("change");
+    if (this.#activeSpeaker === user) this.#setSpeaker(null);
+    this.emit(RoomEvent.Notice, `${user} left`);
+    this.emit(RoomEvent.ParticipantDisconnected, this.#participant(remote));
   }
 
-  #updateParticipant(user: string, patch: Partial<Participant>): void {
-    const participant = this.#participants.get(user);
-    if (participant === undefined) return;
-    Object.assign(participant, patch);
-    this.emit("change");
+  #onMediaState(user: string, flags: MediaFlags): void {
+    const remote = this.#remotes.get(user);
+    if (remote === undefined) return;
+    remote.media = flags;
+    this.emit(RoomEvent.ParticipantMediaChanged, this.#participant(remote));
+  }
+
+  #onLinkState(user: string, state: LinkState): void {
+    const remote = this.#remotes.get(user);
+    if (remote === undefined || remote.link === state) return;
+    remote.link = state;
+    this.emit(RoomEvent.LinkStateChanged, this.#participant(remote), state);
   }
 
   #onRemoteTrack(user: string, source: TrackSource, track: MediaStreamTrack | null): void {
-    const participant = this.#participants.get(user);
-    if (participant === undefined || participant.isLocal) return;
-    participant.tracks = { ...participant.tracks, [source]: track };
-    this.emit("change");
-  }
-
-  #onLocalMediaChange(): void {
-    const local = this.#participants.get(this.username);
-    if (local === undefined) return;
-    const sending = this.media.sending;
-    const flags = this.media.flags;
-    const flagsChanged = TRACK_SOURCES.some((source) => local.media[source] !== flags[source]);
-    local.tracks = { ...sending, microphone: this.media.microphone };
-    local.media = flags;
-    for (const source of TRACK_SOURCES) {
-      if (this.#engineTracks[source] === sending[source]) continue;
-      this.#engineTracks[source] = sending[source];
-      this.#engine?.setLocalTrack(source, sending[source]).catch((error: unknown) => {
-        console.warn(`huddle: could not update ${source}`, error);
-        this.emit("notice", `Could not update your ${source}.`);
-      });
-    }
-    if (flagsChanged) this.signaling.send("media-state", flags);
-    this.emit("change");
+    const remote = this.#remotes.get(user);
+    if (remote === undefined) return;
+    remote.tracks = { ...remote.tracks, [source]: track };
+    if (track === null) this.emit(RoomEvent.TrackUnsubscribed, this.#participant(remote), source);
+    else this.emit(RoomEvent.TrackSubscribed, this.#participant(remote), source, track);
   }
 
   #onChat(data: ServerData<"chat-message">): void {
     const entry: ChatEntry = { id: ++this.#chatId, ...data, isLocal: data.from === this.username };
     this.chat = [...this.chat.slice(-499), entry];
-    this.emit("chat", entry);
+    this.emit(RoomEvent.ChatMessage, entry);
   }
 
   #setSpeaker(speaker: string | null): void {
-    let changed = false;
-    for (const participant of this.#participants.values()) {
-      const speaking = participant.username === speaker;
-      if (participant.speaking !== speaking) {
-        participant.speaking = speaking;
-        changed = true;
-      }
-    }
-    if (changed) this.emit("change");
+    if (speaker === this.#activeSpeaker) return;
+    this.#activeSpeaker = speaker;
+    this.emit(RoomEvent.ActiveSpeakerChanged, speaker);
+  }
+
+  /**
+   * Every failure of the call ends here: logged with its cause, and shown to the user unless
+   * it only says that the connection dropped (the status shows that, and the rejoin rebuilds
+   * the media engine with what we send).
+   */
+  #problem(message: string, cause: unknown): void {
+    if (this.#closed) return;
+    console.warn(`huddle: ${message}`, cause);
+    if (cause instanceof SignalingError && cause.code === "closed") return;
+    this.emit(RoomEvent.Problem, message);
   }
 }

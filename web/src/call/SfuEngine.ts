@@ -1,7 +1,7 @@
 import type { AppData, ClientData, ProducerInfo, ServerData, SfuInfo } from "@huddle/protocol";
-import { Device } from "mediasoup-client";
 import type {
   Consumer,
+  Device,
   Producer,
   RtpCapabilities,
   RtpParameters,
@@ -9,7 +9,7 @@ import type {
   TransportOptions,
 } from "mediasoup-client/types";
 import type { EngineHost, MediaEngine } from "./MediaEngine.ts";
-import type { InboundVideoStat, LinkState, OutboundVideoStat, TrackSource } from "./types.ts";
+import type { InboundVideoStat, LinkState, OutboundVideoStat, SourceTracks, TrackSource } from "./types.ts";
 
 interface Received {
   consumer: Consumer;
@@ -57,7 +57,12 @@ function sourceOf(kind: "audio" | "video", appData: AppData | undefined): TrackS
  * `transport-connected`), a producer per local source (`produce` -> `produced`, with
  * `appData.source`), and a consumer per remote producer (`consume` -> `consumed`, created
  * paused, then `resume-consumer`). A muted source pauses its producer; a stopped screen
- * share closes it. `media-reset` is handled by the room, which replaces this engine.
+ * share closes it (`pause-producer`, `resume-producer`, `close-producer`: requests, since
+ * the edge may refuse them). `media-reset` is handled by the room, which replaces this engine.
+ *
+ * It listens for producers from the moment it exists: mediasoup-client is loaded inside its
+ * own setup (a mesh-only page never downloads it), and a `new-producer` that arrives
+ * meanwhile waits for that setup like the ones listed in `joined`.
  */
 export class SfuEngine implements MediaEngine {
   readonly mode = "sfu";
@@ -72,13 +77,14 @@ export class SfuEngine implements MediaEngine {
   #peers = new Set<string>();
   #transportStates = new Map<"send" | "recv", string>();
   #linkState: LinkState = "connecting";
-  #ready: Promise<void>;
-  /** Local track changes are applied one at a time, in order. */
+  /** Device and transports; false once their failure has been reported. */
+  #ready: Promise<boolean>;
+  /** Local track changes are applied one at a time, in order (the first: what we send at start). */
   #localOps: Promise<void> = Promise.resolve();
   #unsubscribe: (() => void)[];
   #closed = false;
 
-  constructor(host: EngineHost, sfu: SfuInfo) {
+  constructor(host: EngineHost, sfu: SfuInfo, sending: SourceTracks) {
     this.#host = host;
     this.#sfu = sfu;
     const signaling = host.signaling;
@@ -90,14 +96,18 @@ export class SfuEngine implements MediaEngine {
     ];
     // Device and transports first; then what we send (first in the queue of local changes)
     // and what the others already send (`joined.sfu.producers`), side by side.
-    this.#ready = this.#setUp();
-    this.#ready.catch((error: unknown) => {
-      if (this.#closed) return;
-      console.error("huddle: could not start the SFU call", error);
-      host.onProblem(`Could not connect to the media server: ${error instanceof Error ? error.message : error}`);
-    });
-    this.#localOps = this.#ready.then(() => this.#produceInitial()).catch(() => {});
-    void this.#ready.then(() => Promise.all(sfu.producers.map((info) => this.#consume(info)))).catch(() => {});
+    this.#ready = this.#setUp().then(
+      () => !this.#closed,
+      (error: unknown) => {
+        this.#problem("Could not connect to the media server", error);
+        return false;
+      },
+    );
+    for (const source of ["microphone", "camera", "screen"] as const) {
+      const track = sending[source];
+      if (track !== null) this.setLocalTrack(source, track);
+    }
+    for (const info of sfu.producers) void this.#consume(info);
   }
 
   addPeer(user: string): void {
@@ -113,13 +123,15 @@ export class SfuEngine implements MediaEngine {
     }
   }
 
-  setLocalTrack(source: TrackSource, track: MediaStreamTrack | null): Promise<void> {
-    const op = this.#localOps.then(async () => {
-      await this.#ready;
-      await this.#applyLocalTrack(source, track);
+  setLocalTrack(source: TrackSource, track: MediaStreamTrack | null): void {
+    this.#localOps = this.#localOps.then(async () => {
+      if (!(await this.#ready)) return;
+      try {
+        await this.#applyLocalTrack(source, track);
+      } catch (error) {
+        this.#problem(`Could not ${track === null ? "stop sending" : "send"} your ${source}`, error);
+      }
     });
-    this.#localOps = op.catch(() => {});
-    return op;
   }
 
   async inboundVideoStats(): Promise<InboundVideoStat[]> {
@@ -179,6 +191,10 @@ export class SfuEngine implements MediaEngine {
   }
 
   async #setUp(): Promise<void> {
+    const { Device } = await import("mediasoup-client").catch((error: unknown) => {
+      throw new Error("the media client did not load; reload the page to try again", { cause: error });
+    });
+    if (this.#closed) return;
     const device = await Device.factory();
     await device.load({ routerRtpCapabilities: this.#sfu.rtpCapabilities as RtpCapabilities });
     if (this.#closed) return;
@@ -186,14 +202,6 @@ export class SfuEngine implements MediaEngine {
     this.#sendTransport = await this.#createTransport("send");
     this.#recvTransport = await this.#createTransport("recv");
     this.#updateLinkState(); // transports exist; nothing failed so far
-  }
-
-  async #produceInitial(): Promise<void> {
-    const sending = this.#host.sending();
-    for (const source of ["microphone", "camera", "screen"] as const) {
-      const track = sending[source];
-      if (track !== null) await this.#applyLocalTrack(source, track);
-    }
   }
 
   async #createTransport(direction: "send" | "recv"): Promise<Transport> {
@@ -244,28 +252,27 @@ export class SfuEngine implements MediaEngine {
         // A share that ended is gone: others drop its tile on `producer-closed`.
         this.#producers.delete(source);
         producer.close();
-        signaling.send("close-producer", { producerId: producer.id });
+        await signaling.request("close-producer", { producerId: producer.id }, "producer-closed");
         return;
       }
+      if (source === "camera") await producer.replaceTrack({ track: null });
       if (!producer.paused) {
         producer.pause();
-        signaling.send("pause-producer", { producerId: producer.id });
+        await signaling.request("pause-producer", { producerId: producer.id }, "producer-paused");
       }
-      if (source === "camera") await producer.replaceTrack({ track: null });
       return;
     }
     if (producer !== undefined && !producer.closed) {
       await producer.replaceTrack({ track });
       if (producer.paused) {
         producer.resume();
-        signaling.send("resume-producer", { producerId: producer.id });
+        await signaling.request("resume-producer", { producerId: producer.id }, "producer-resumed");
       }
       return;
     }
     const kind = track.kind === "audio" ? "audio" : "video";
     if (this.#device?.canProduce(kind) !== true) {
-      this.#host.onProblem(`This browser cannot send ${kind} to the media server.`);
-      return;
+      throw new Error(`this browser cannot send ${kind} to the media server`);
     }
     const created = await transport.produce({
       track,
@@ -318,8 +325,14 @@ export class SfuEngine implements MediaEngine {
       if (consumed.producerPaused) consumer.pause();
     } catch (error) {
       this.#consuming.delete(info.producerId);
-      if (!this.#closed) console.warn(`huddle: could not receive ${info.kind} from ${info.user}`, error);
+      this.#problem(`Could not receive ${info.kind === "audio" ? "audio" : "video"} from ${info.user}`, error);
     }
+  }
+
+  /** The one way a failure leaves this engine (none once it is closed: a reset replaced it). */
+  #problem(what: string, error: unknown): void {
+    if (this.#closed) return;
+    this.#host.onProblem(`${what}: ${error instanceof Error ? error.message : String(error)}`, error);
   }
 
   /**

@@ -13,12 +13,11 @@ import {
 import { roomSocketUrl } from "../config.ts";
 import { Emitter } from "../events.ts";
 import { backoffDelay, DEFAULT_BACKOFF } from "./backoff.ts";
-import { SignalingError } from "./errors.ts";
+import { isTransient, SignalingError, toSignalingError } from "./errors.ts";
 
 export { SignalingError };
 
-/** Keepalive frames. The edge answers this exact text without waking the room (auto-response). */
-
+/** A `PING_FRAME` this often; the edge answers it with `PONG_FRAME` without waking the room. */
 const PING_INTERVAL_MS = 15_000;
 /** No frame at all for this long after a ping: the socket is dead even if the browser has not noticed. */
 const PONG_TIMEOUT_MS = 10_000;
@@ -47,6 +46,11 @@ type MessageEvents = { [T in ServerMessageType]: [ServerData<T>, ServerMessage] 
 
 interface SignalingEvents extends Record<string, unknown[]> {
   status: [ConnectionStatus];
+  /**
+   * The room was joined: the first time and after every reconnect, once the status is
+   * `connected`. The only delivery of `joined` (it is the reply to `join-room`, never a message).
+   */
+  joined: [ServerData<"joined">];
   /** A frame that failed validation (logged; never acted upon). */
   invalid: [string];
 }
@@ -68,8 +72,8 @@ interface Pending {
  * One participant's WebSocket to the edge: typed messages validated with the protocol's
  * schemas, request/response by `requestId`, keepalive pings, and automatic reconnect
  * (exponential backoff with jitter) that joins the room again. Every `joined` (the first
- * and each rejoin) is delivered as a message once the status is `connected`; the owner
- * rebuilds its call state from it. Replies to requests go to their request only.
+ * and each rejoin) is delivered once, as the `joined` event, when the status is `connected`;
+ * the owner rebuilds its call state from it. Replies to requests go to their request only.
  */
 export class SignalingClient extends Emitter<SignalingEvents> {
   readonly edgeUrl: string;
@@ -108,17 +112,17 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   }
 
   /**
-   * Opens the socket and joins the room. Resolves with the first `joined`; rejects with the
-   * edge's error (`username-taken`, `room-full`, ...) or a connection failure, after which
-   * this client is closed. Later disconnects reconnect and rejoin on their own.
+   * Opens the socket and joins the room. Resolves once joined (after the `joined` event);
+   * rejects with the edge's error (`username-taken`, `room-full`, ...) or a connection
+   * failure, after which this client is closed. Later disconnects reconnect and rejoin on
+   * their own.
    */
-  async join(): Promise<ServerData<"joined">> {
+  async join(): Promise<void> {
     window.addEventListener("online", this.#onOnline);
     this.#setStatus({ state: "connecting" });
     try {
-      const joined = await this.#openAndJoin(CONNECT_TIMEOUT_MS);
+      await this.#openAndJoin(CONNECT_TIMEOUT_MS);
       this.#everJoined = true;
-      return joined;
     } catch (error) {
       const failure = toSignalingError(error);
       this.close(failure.message, failure);
@@ -210,7 +214,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   }
 
   /** One connection attempt: open, send `join-room`, wait for `joined`. */
-  #openAndJoin(timeoutMs: number): Promise<ServerData<"joined">> {
+  #openAndJoin(timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
       let settled = false;
       const socket = new WebSocket(roomSocketUrl(this.edgeUrl, this.params.roomId));
@@ -255,8 +259,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
             this.#takenRetries = 0;
             this.#setStatus({ state: "connected" });
             this.#startKeepalive(socket);
-            resolve(joined);
-            this.#bus.dispatch({ type: "joined", data: joined });
+            this.emit("joined", joined);
+            resolve();
           },
           (error: unknown) => fail(toSignalingError(error)),
         );
@@ -317,11 +321,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       const failure = toSignalingError(error);
       // Our previous socket may still be registered for a moment after a network drop.
       const transient =
-        failure.code === "connection-failed" ||
-        failure.code === "timeout" ||
-        failure.code === "closed" ||
-        failure.code === "rate-limited" ||
-        failure.code === "internal" ||
+        isTransient(failure) ||
         (failure.code === "username-taken" && this.#everJoined && ++this.#takenRetries <= MAX_REJOIN_TAKEN);
       if (transient) this.#scheduleReconnect(failure.message);
       else this.close(failure.message, failure);
@@ -369,9 +369,4 @@ function detach(socket: WebSocket): void {
   socket.onmessage = null;
   socket.onerror = null;
   socket.onclose = null;
-}
-
-function toSignalingError(error: unknown): SignalingError {
-  if (error instanceof SignalingError) return error;
-  return new SignalingError("connection-failed", error instanceof Error ? error.message : String(error));
 }

@@ -9,3 +9,28 @@ export class SignalingError extends Error {
     this.code = code;
   }
 }
+
+/** Any failure as a `SignalingError` (a thrown non-signaling error counts as a failed connection). */
+export function toSignalingError(error: unknown): SignalingError {
+  if (error instanceof SignalingError) return error;
+  return new SignalingError("connection-failed", error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * Whether a failed rejoin is worth another attempt: the network, a slow or busy edge, a
+ * refusal for the moment. A refusal of the room or the name itself (`room-full`,
+ * `unauthorized`, ...) is final. (`username-taken` after a drop is decided by the client:
+ * the edge may still hold our previous socket for a moment.)
+ */
+export function isTransient(error: SignalingError): boolean {
+  switch (error.code) {
+    case "connection-failed":
+    case "timeout":
+    case "closed":
+    case "rate-limited":
+    case "internal":
+      return true;
+    default:
+      return false;
+  }
+}

@@ -1,10 +1,11 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { MediaError } from "../call/LocalMedia.ts";
-import type { Participant, Room } from "../call/Room.ts";
+import type { Room } from "../call/Room.ts";
+import { type Participant, RoomEvent } from "../call/RoomEvent.ts";
 import { ChatPanel } from "./ChatPanel.tsx";
 import { ConnectionBadge } from "./ConnectionBadge.tsx";
 import { Controls } from "./Controls.tsx";
-import { useGridLayout, useMediaTrack, useSubscription } from "./hooks.ts";
+import { useGridLayout, useMediaTrack, useRoomState } from "./hooks.ts";
 import { CloseIcon, LinkIcon } from "./icons.tsx";
 import { ParticipantList } from "./ParticipantList.tsx";
 import { VideoTile } from "./VideoTile.tsx";
@@ -24,6 +25,29 @@ function tilesOf(participants: Participant[]): Tile[] {
     .map((p): Tile => ({ key: `${p.username}:screen`, participant: p, source: "screen" }));
   const cameras = participants.map((p): Tile => ({ key: `${p.username}:camera`, participant: p, source: "camera" }));
   return [...screens, ...cameras];
+}
+
+/** Short messages at the bottom of the call, each gone after a few seconds; three at most. */
+function useToasts(): { notices: { id: number; text: string }[]; show: (text: string) => void } {
+  const [notices, setNotices] = useState<{ id: number; text: string }[]>([]);
+  const nextId = useRef(0);
+  const timers = useRef(new Set<ReturnType<typeof setTimeout>>());
+  useEffect(
+    () => () => {
+      for (const timer of timers.current) clearTimeout(timer);
+    },
+    [],
+  );
+  const show = useCallback((text: string) => {
+    const id = ++nextId.current;
+    setNotices((list) => [...list.slice(-2), { id, text }]);
+    const timer = setTimeout(() => {
+      timers.current.delete(timer);
+      setNotices((list) => list.filter((n) => n.id !== id));
+    }, 4000);
+    timers.current.add(timer);
+  }, []);
+  return { notices, show };
 }
 
 /** Plays a remote participant's microphone (hidden; video elements stay muted). */
@@ -51,12 +75,11 @@ interface CallViewProps {
 }
 
 export function CallView({ room, onLeave }: CallViewProps) {
-  useSubscription(useCallback((notify: () => void) => room.on("change", notify), [room]));
-  useSubscription(useCallback((notify: () => void) => room.on("status", notify), [room]));
+  useRoomState(room);
   const [panel, setPanel] = useState<Panel | null>(() => (window.innerWidth >= 900 ? "chat" : null));
   const [messages, setMessages] = useState(room.chat);
   const [unread, setUnread] = useState(0);
-  const [notices, setNotices] = useState<{ id: number; text: string }[]>([]);
+  const { notices, show } = useToasts();
   const [copied, setCopied] = useState(false);
   const gridRef = useRef<HTMLDivElement>(null);
   const focusPanel = useRef(false);
@@ -65,7 +88,7 @@ export function CallView({ room, onLeave }: CallViewProps) {
 
   useEffect(
     () =>
-      room.on("chat", () => {
+      room.on(RoomEvent.ChatMessage, () => {
         setMessages(room.chat);
         if (panelRef.current !== "chat") setUnread((n) => n + 1);
       }),
@@ -73,22 +96,11 @@ export function CallView({ room, onLeave }: CallViewProps) {
   );
 
   useEffect(() => {
-    let nextId = 0;
-    const timers = new Set<ReturnType<typeof setTimeout>>();
-    const off = room.on("notice", (text) => {
-      const id = ++nextId;
-      setNotices((list) => [...list.slice(-2), { id, text }]);
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        setNotices((list) => list.filter((n) => n.id !== id));
-      }, 4000);
-      timers.add(timer);
-    });
+    const offs = [room.on(RoomEvent.Notice, show), room.on(RoomEvent.Problem, show)];
     return () => {
-      off();
-      for (const timer of timers) clearTimeout(timer);
+      for (const off of offs) off();
     };
-  }, [room]);
+  }, [room, show]);
 
   const participants = room.participants;
   const tiles = tilesOf(participants);
@@ -96,9 +108,10 @@ export function CallView({ room, onLeave }: CallViewProps) {
   const status = room.status;
   const flags = room.media.flags;
 
+  // The person's own switch failed (no permission, no device): said where they pressed it.
   const report = (error: unknown) => {
-    const text = error instanceof MediaError ? error.message : "That did not work. Please try again.";
-    setNotices((list) => [...list.slice(-2), { id: Date.now(), text }]);
+    show(error instanceof MediaError ? error.message : "That did not work. Please try again.");
+    if (!(error instanceof MediaError)) console.error("huddle:", error);
   };
 
   const togglePanel = (which: Panel) => {

@@ -1,10 +1,27 @@
 import type { RefObject } from "preact";
-import { useEffect, useLayoutEffect, useReducer, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useReducer, useState } from "preact/hooks";
+import type { Room } from "../call/Room.ts";
+import { ROOM_STATE_EVENTS } from "../call/RoomEvent.ts";
 
-/** Re-renders the component whenever `subscribe`'s callback fires (e.g. `room.on("change")`). */
+/** Re-renders the component whenever `subscribe`'s callback fires (e.g. `media.on("change")`). */
 export function useSubscription(subscribe: ((notify: () => void) => () => void) | null): void {
   const [, bump] = useReducer((n: number) => n + 1, 0);
   useEffect(() => (subscribe === null ? undefined : subscribe(() => bump(undefined))), [subscribe]);
+}
+
+/** Re-renders on every `RoomEvent` after which the room's participants, mode or status read differently. */
+export function useRoomState(room: Room): void {
+  useSubscription(
+    useCallback(
+      (notify: () => void) => {
+        const offs = ROOM_STATE_EVENTS.map((event) => room.on(event, notify));
+        return () => {
+          for (const off of offs) off();
+        };
+      },
+      [room],
+    ),
+  );
 }
 
 /** Plays a track in a <video> or <audio> element. */
