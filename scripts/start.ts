@@ -171,11 +171,11 @@ async function main(): Promise<void> {
     if (withMedia) {
       const media = startMediaNode(localSecret(join(root, ".dev.vars")));
       services.push(media);
-      await waitForHealthy(`${mediaUrl}/healthz`, 30_000, media.exited);
+      await waitForHealthy(`${mediaUrl}/healthz`, 30_000, media);
     }
     const edge = startEdge();
     services.push(edge);
-    await waitForHealthy(`${edgeUrl}/healthz`, 90_000, edge.exited);
+    await waitForHealthy(`${edgeUrl}/healthz`, 90_000, edge);
   } catch (error) {
     if (stopping) return;
     await stopAll();

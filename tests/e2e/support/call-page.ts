@@ -1,4 +1,7 @@
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import { waitFor } from "../../support/wait.ts";
+
+export { waitFor };
 
 /** Mirrors web/src/call/types.ts InboundVideoStat (what `window.__huddle.inboundVideo()` returns). */
 export interface InboundVideo {
@@ -21,28 +24,6 @@ declare global {
       outboundVideo: () => Promise<OutboundVideo[]>;
     };
   }
-}
-
-/** Polls `check` until it returns a value other than undefined/false, or fails with `what`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 30_000,
-  intervalMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-  const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : "";
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
 }
 
 export interface OpenOptions {
