@@ -8,9 +8,13 @@ import { REPO_ROOT } from "./paths.ts";
 import { reservePort } from "./ports.ts";
 import { type Child, startChild } from "./processes.ts";
 
-/** Environment for every wrangler run here: offline, quiet, config kept inside the project. */
+/**
+ * Environment for every wrangler run here: offline, quiet, config kept inside the project, and
+ * without wrangler.toml's [build] step (the web client is built once by the suite that serves it,
+ * not at every edge start).
+ */
 export function wranglerEnv(): NodeJS.ProcessEnv {
-  return offlineWranglerEnv(REPO_ROOT);
+  return { ...offlineWranglerEnv(REPO_ROOT), HUDDLE_SKIP_WEB_BUILD: "1" };
 }
 
 export interface Edge {
