@@ -35,6 +35,9 @@ export interface StartOptions {
 const GRACE_MS = 5000;
 const TAIL_LINES = 50;
 const running = new Set<Service>();
+/** The most recent services, running or not, for reports after a failure. */
+const recent: Service[] = [];
+const RECENT_KEPT = 20;
 
 function signal(child: ChildProcess, sig: NodeJS.Signals, wholeGroup: boolean): void {
   if (child.pid === undefined) return;
@@ -106,6 +109,8 @@ export function startService(name: string, command: string, args: string[], opti
     },
   };
   running.add(service);
+  recent.push(service);
+  if (recent.length > RECENT_KEPT) recent.shift();
   void exited.then((code) => {
     running.delete(service);
     if (stopping === undefined) options.onUnexpectedExit?.(service, code);
@@ -116,6 +121,11 @@ export function startService(name: string, command: string, args: string[], opti
 /** The services started by this process that have not exited yet. */
 export function runningServices(): Service[] {
   return [...running];
+}
+
+/** The last services started by this process (up to 20), running or not, oldest first. */
+export function recentServices(): Service[] {
+  return [...recent];
 }
 
 /** Stops every service, most recently started first (the edge before the media node it calls). */

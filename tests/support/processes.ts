@@ -1,10 +1,10 @@
 // The test harnesses' child processes (wrangler dev, media nodes, vitest under a runner), on the
 // one supervisor of scripts/lib/processes.ts: own process group, stopped with everything it
 // spawned, SIGKILLed if the test process exits first, its last 50 output lines kept. A child that
-// exits on its own prints those lines at once; `reportChildren()` prints every running child's
-// (the vitest setup file tests/support/report-failures.ts calls it when a test fails), so a
-// failure can be diagnosed from the CI log alone.
-import { runningServices, type Service, startService } from "../../scripts/lib/processes.ts";
+// exits on its own prints those lines at once; `reportChildren()` prints those of the last children
+// started, running or stopped (the vitest setup file tests/support/report-failures.ts calls it when
+// a test fails), so a failure can be diagnosed from the CI log alone.
+import { recentServices, runningServices, type Service, startService } from "../../scripts/lib/processes.ts";
 import { REPO_ROOT } from "./paths.ts";
 
 export type Child = Service;
@@ -44,10 +44,12 @@ export function startChild(name: string, command: string, args: string[], option
   });
 }
 
-/** Prints the last output lines of every child still running (after a failure). */
+/** Prints the last output lines of the children this process started lately (after a failure). */
 export function reportChildren(why: string): void {
-  for (const child of runningServices()) {
-    console.error(`[${child.name}] (${why}) its last lines:\n${indent(child.tail())}`);
+  const running = new Set(runningServices());
+  for (const child of recentServices()) {
+    const state = running.has(child) ? "running" : "exited";
+    console.error(`[${child.name}] (${why}; ${state}) its last lines:\n${indent(child.tail())}`);
   }
 }
 
