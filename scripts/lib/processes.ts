@@ -13,6 +13,8 @@ export interface Service {
   readonly process: ChildProcess;
   /** Resolves once the process is gone: its exit code, or the name of the signal that ended it. */
   readonly exited: Promise<number | string>;
+  /** Resolves after it exited and whatever it left in its group was SIGKILLed (nothing of it runs). */
+  readonly gone: Promise<void>;
   /** Its last output lines (stdout and stderr), for error messages. */
   tail(): string;
   /** SIGTERM to the process, then SIGKILL to its whole group (after it exited, or after a grace period). */
@@ -84,26 +86,28 @@ export function startService(name: string, command: string, args: string[], opti
     });
     stream?.on("end", () => keep(buffered));
   }
+  // Nothing it started may outlive it, however it ended.
+  const gone = exited.then(() => signal(child, "SIGKILL", true));
   let stopping: Promise<void> | undefined;
   const service: Service = {
     name,
     process: child,
     exited,
+    gone,
     tail: () => lines.join("\n"),
     stop() {
       stopping ??= (async () => {
         signal(child, "SIGTERM", false);
         const timer = setTimeout(() => signal(child, "SIGKILL", true), GRACE_MS);
-        await exited;
+        await gone;
         clearTimeout(timer);
-        signal(child, "SIGKILL", true); // anything it left behind in its group
       })();
       return stopping;
     },
     kill() {
       stopping ??= (async () => {
         signal(child, "SIGKILL", true);
-        await exited;
+        await gone;
       })();
       return stopping;
     },

@@ -72,8 +72,10 @@ export async function startEdge(name: string, vars: Record<string, string>, opti
     env: wranglerEnv(),
     ...(options.echo === undefined ? {} : { echo: options.echo }),
   });
-  // However the process ends (stop(), stopAllChildren(), a crash), its storage goes with it.
-  void child.exited.then(() => rmSync(scratch, { recursive: true, force: true }));
+  // However the process ends (stop(), stopAllChildren(), a crash), its storage goes with it:
+  // once workerd (in its group) is dead too, so nothing writes there meanwhile. A failure here
+  // must not become an unhandled rejection (vitest would fail a passing run).
+  void child.gone.then(() => removeScratch(scratch));
   const stop = () => child.stop();
   try {
     await waitForHealthy(`${url}/healthz`, 90_000, child);
@@ -103,4 +105,12 @@ function privateAssets(scratch: string): string {
   const dir = join(scratch, "assets");
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+function removeScratch(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  } catch (error) {
+    console.warn(`[edge] could not remove ${dir}: ${(error as Error).message}`);
+  }
 }
