@@ -6,9 +6,10 @@
 // give the same port to anyone else's bind(0) or outgoing connection (the ephemeral range), and
 // mediasoup picks RTC ports at random in 10000-59999. So the ports handed out here lie above both
 // ranges, each is reserved machine-wide by a lock file naming our pid (created with O_EXCL, so two
-// test runs never get the same port; a dead owner's lock is taken over), and is checked free
-// before it is handed out. Our locks are removed when this process exits.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+// test runs never get the same port; a dead owner's lock, or one older than an hour, is taken
+// over), and is checked free before it is handed out. Our locks are removed when this process
+// exits normally (vitest's workers may not: their locks expire).
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isPortFree, isUdpPortFree } from "../../scripts/lib/ports.ts";
@@ -44,8 +45,12 @@ function portRange(): { min: number; max: number } {
   return { min, max: 65535 };
 }
 
+/** Older locks are stale whoever holds them: a pid seen from another PID namespace may look alive. */
+const LOCK_MAX_AGE_MS = 60 * 60 * 1000;
+
 function ownerAlive(port: number): boolean {
   try {
+    if (Date.now() - statSync(lockFile(port)).mtimeMs > LOCK_MAX_AGE_MS) return false;
     const pid = Number(readFileSync(lockFile(port), "utf8"));
     if (!Number.isInteger(pid) || pid <= 0) return false;
     process.kill(pid, 0);
