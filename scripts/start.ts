@@ -1,6 +1,8 @@
 // `npm start`: builds the web client, starts one media node and `wrangler dev` (which serves
 // the client too), waits until each answers its health check, prints the URL to open, and
 // stops everything on Ctrl-C (SIGINT), SIGTERM or SIGHUP (terminal closed).
+// Quiet by default: warnings and errors only (and a part's last lines if it fails);
+// HUDDLE_START_VERBOSE=1 prints everything (the build, every request, the media node's log).
 // Settings: HUDDLE_* environment variables (README, "Configuration").
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -8,7 +10,7 @@ import { createRequire } from "node:module";
 import { networkInterfaces } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { localSecret } from "./lib/dev-vars.ts";
+import { ensureLocalSecret } from "./lib/dev-vars.ts";
 import { isPortFree, isUdpPortFree, waitForHealthy } from "./lib/ports.ts";
 import { type Service, startService, stopAll } from "./lib/processes.ts";
 import { wranglerEnv } from "./lib/wrangler-env.ts";
@@ -52,6 +54,7 @@ const announcedIp = env.HUDDLE_ANNOUNCED_IP || (host === "0.0.0.0" ? lanAddress(
 const rtcListenIp = loopbackOnly ? "127.0.0.1" : "0.0.0.0";
 const stateDir = resolve(root, env.HUDDLE_STATE_DIR || ".wrangler/state");
 const withMedia = env.HUDDLE_NO_MEDIA !== "1";
+const verbose = env.HUDDLE_START_VERBOSE === "1";
 const mediaUrl = `http://127.0.0.1:${mediaPort}`;
 const edgeUrl = `http://${edgeHost}:${edgePort}`;
 /** Set once a stop signal arrived: whatever fails from then on is us stopping things. */
@@ -107,18 +110,33 @@ async function preflight(): Promise<void> {
   }
 }
 
-function prefixed(name: string): (line: string) => void {
+/** Prints a part's lines as `[name] line`, except those `hide` matches (unless verbose). */
+function prefixed(name: string, hide?: RegExp): (line: string) => void {
   return (line) => {
-    if (line.trim() !== "") console.log(`[${name}] ${line}`);
+    if (!verbose && hide?.test(line)) return;
+    console.log(`[${name}] ${line}`);
   };
+}
+
+/** A part's last lines, after it failed (quiet mode did not print them). */
+function printTail(service: Service): void {
+  if (verbose) return;
+  console.error(`[start] the last lines of ${service.name}:`);
+  for (const line of service.tail().split("\n")) console.error(`[${service.name}] ${line}`);
 }
 
 async function buildWeb(): Promise<void> {
   log("building the web client (web/dist)");
-  const build = startService("web build", "npm", ["run", "build", "-w", "web"], { cwd: root, inheritOutput: true });
+  const build = startService("web build", "npm", ["run", "build", "-w", "web"], {
+    cwd: root,
+    ...(verbose ? { inheritOutput: true } : {}),
+  });
   const code = await build.exited;
   await build.stop(); // nothing is left, but it leaves the list of running services
-  if (code !== 0 && !stopping) fail("The web client did not build: see the Vite output above.");
+  if (code !== 0 && !stopping) {
+    printTail(build);
+    fail("The web client did not build: see the Vite output above.");
+  }
 }
 
 function startMediaNode(secret: string): Service {
@@ -133,8 +151,10 @@ function startMediaNode(secret: string): Service {
       MEDIA_NODE_RTC_PORT_MIN: String(rtcPort),
       MEDIA_NODE_WORKERS: String(workers),
       MEDIA_NODE_SECRET: secret,
+      // Quiet: warnings and errors (we say ourselves when it is up).
+      MEDIA_NODE_LOG_LEVEL: env.MEDIA_NODE_LOG_LEVEL || (verbose ? "info" : "warn"),
     },
-    onLine: prefixed("media-node"),
+    onLine: prefixed("media-node", /^media-node listening on /),
   });
 }
 
@@ -143,10 +163,13 @@ function startEdge(): Service {
   const args = [join(root, "node_modules", "wrangler", "bin", "wrangler.js"), "dev"];
   args.push("--ip", host, "--port", String(edgePort), "--persist-to", stateDir);
   args.push("--show-interactive-dev-session=false", "--live-reload=false");
+  // Quiet: no line per request (wrangler's info level), only its warnings and errors.
+  if (!verbose) args.push("--log-level", "warn");
   if (withMedia) args.push("--var", `MEDIA_NODES:${mediaUrl}`);
   return startService("edge", process.execPath, args, {
     cwd: root,
-    env: wranglerEnv(root, env),
+    // web/dist is built above: not again by wrangler.toml's [build] step.
+    env: { ...wranglerEnv(root, env), HUDDLE_SKIP_WEB_BUILD: "1" },
     onLine: prefixed("edge"),
   });
 }
@@ -169,29 +192,37 @@ async function main(): Promise<void> {
   const services: Service[] = [];
   try {
     if (withMedia) {
-      const media = startMediaNode(localSecret(join(root, ".dev.vars")));
+      const { secret, created } = ensureLocalSecret(join(root, ".dev.vars"));
+      if (created) log("created .dev.vars with a new MEDIA_NODE_SECRET (the edge <-> media node secret; git-ignored)");
+      log(`starting the media node (${mediaUrl})`);
+      const media = startMediaNode(secret);
       services.push(media);
-      await waitForHealthy(`${mediaUrl}/healthz`, 30_000, media.exited);
+      await waitForHealthy(`${mediaUrl}/healthz`, 30_000, media);
     }
+    log(`starting the edge (wrangler dev, ${edgeUrl})`);
     const edge = startEdge();
     services.push(edge);
-    await waitForHealthy(`${edgeUrl}/healthz`, 90_000, edge.exited);
+    await waitForHealthy(`${edgeUrl}/healthz`, 90_000, edge);
   } catch (error) {
     if (stopping) return;
     await stopAll();
-    fail(`${(error as Error).message}: see the lines above.`);
+    fail((error as Error).message);
   }
   if (stopping) return;
 
   const shown = edgeHost === "127.0.0.1" ? "localhost" : edgeHost;
   const mode = withMedia ? `calls go through the media node at ${mediaUrl}` : "peer-to-peer calls only";
   console.log(`\n  huddle is running (${mode}).`);
-  console.log(`  Open http://${shown}:${edgePort}/ in two browser tabs. Ctrl-C stops it.\n`);
+  console.log(`  Open http://${shown}:${edgePort}/ in two browser tabs. Ctrl-C stops it.`);
+  if (!verbose) console.log("  (HUDDLE_START_VERBOSE=1 npm start prints every request and log line.)");
+  console.log("");
 
   const first = await Promise.race(services.map((s) => s.exited.then((code) => ({ name: s.name, code }))));
   if (stopping) return;
   stopping = true;
   log(`${first.name} exited (code ${first.code}); stopping the rest`);
+  const failed = services.find((service) => service.name === first.name);
+  if (failed !== undefined) printTail(failed);
   await stopAll();
   process.exit(1);
 }

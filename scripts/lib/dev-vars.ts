@@ -14,15 +14,15 @@ export function readDotenv(path: string): Record<string, string> {
 }
 
 /**
- * The local edge<->media-node secret: MEDIA_NODE_SECRET from .dev.vars, which
- * `wrangler dev` reads; created (random, 32 bytes) on first use.
+ * The local edge<->media-node secret: MEDIA_NODE_SECRET from .dev.vars, which `wrangler dev`
+ * reads; created (random, 32 bytes) on first use (`created` says so).
  */
-export function localSecret(devVarsPath: string): string {
+export function ensureLocalSecret(devVarsPath: string): { secret: string; created: boolean } {
   const existing = readDotenv(devVarsPath).MEDIA_NODE_SECRET;
-  if (existing && existing.length >= 16) return existing;
+  if (existing && existing.length >= 16) return { secret: existing, created: false };
   const secret = randomBytes(32).toString("hex");
   const before = existsSync(devVarsPath) ? readFileSync(devVarsPath, "utf8") : "";
   const sep = before === "" || before.endsWith("\n") ? "" : "\n";
   writeFileSync(devVarsPath, `${before}${sep}MEDIA_NODE_SECRET=${secret}\n`, { mode: 0o600 });
-  return secret;
+  return { secret, created: true };
 }

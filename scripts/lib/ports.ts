@@ -1,5 +1,6 @@
 import { createSocket } from "node:dgram";
 import { createServer } from "node:net";
+import type { Service } from "./processes.ts";
 
 /** True when nothing listens on TCP host:port (we could bind it). */
 export function isPortFree(port: number, host = "127.0.0.1"): Promise<boolean> {
@@ -22,28 +23,21 @@ export function isUdpPortFree(port: number, host = "127.0.0.1"): Promise<boolean
   });
 }
 
-/** A port the OS considers free right now. */
-export function freePort(host = "127.0.0.1"): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen({ port: 0, host }, () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Polls `url` until it answers 2xx, the deadline passes, or `exited` settles first. */
-export async function waitForHealthy(url: string, timeoutMs: number, exited?: Promise<unknown>): Promise<void> {
+/**
+ * Polls `url` until it answers 2xx; fails when the deadline passes or `service` exits first,
+ * with the service's last output lines in the message.
+ */
+export async function waitForHealthy(url: string, timeoutMs: number, service?: Service): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let gone = false;
-  exited?.then(() => {
-    gone = true;
+  let exitCode: number | string | undefined;
+  void service?.exited.then((code) => {
+    exitCode = code;
   });
+  const tail = () => (service === undefined ? "" : `; its last lines:\n${service.tail()}`);
   while (Date.now() < deadline) {
-    if (gone) throw new Error(`the process behind ${url} exited before it became healthy`);
+    if (exitCode !== undefined) {
+      throw new Error(`${service?.name} exited (${exitCode}) before ${url} became healthy${tail()}`);
+    }
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
       if (response.ok) return;
@@ -52,5 +46,5 @@ export async function waitForHealthy(url: string, timeoutMs: number, exited?: Pr
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`${url} did not become healthy within ${Math.round(timeoutMs / 1000)} s`);
+  throw new Error(`${url} did not become healthy within ${Math.round(timeoutMs / 1000)} s${tail()}`);
 }

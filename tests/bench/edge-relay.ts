@@ -8,8 +8,8 @@
 // children (wrangler dev + workerd, the raw relay) on exit or failure.
 import { fileURLToPath } from "node:url";
 import { WebSocket } from "ws";
-import { startEdge } from "../e2e/support/edge.ts";
-import { freePort, startChild } from "../e2e/support/processes.ts";
+import { startEdge } from "../support/edge.ts";
+import { startChild } from "../support/processes.ts";
 import { runBench, summary, withTimeout } from "./harness.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -26,18 +26,24 @@ const STEP_TIMEOUT_MS = 120_000;
 const EDGE_VARS = { RATE_BURST: "1000000", RATE_PER_SECOND: "1000000", MAX_PARTICIPANTS: "1000" };
 
 async function startRaw(): Promise<{ url: string }> {
-  const port = await freePort();
-  const child = startChild("raw-ws-relay", process.execPath, [`${root}tests/bench/raw-ws-relay.ts`, String(port)], {
-    cwd: root,
-    env: process.env,
+  // It binds port 0 and prints `ready <port>`: no port is chosen for it that someone else could take.
+  let ready: (port: number) => void = () => {};
+  const listening = new Promise<number>((resolve) => {
+    ready = resolve;
   });
-  await withTimeout(
-    new Promise<void>((resolve, reject) => {
-      child.process.stdout?.on("data", (chunk: Buffer) => {
-        if (String(chunk).includes("ready")) resolve();
-      });
-      void child.exited.then(() => reject(new Error(`raw relay exited:\n${child.tail()}`)));
-    }),
+  const child = startChild("raw-ws-relay", process.execPath, [`${root}tests/bench/raw-ws-relay.ts`, "0"], {
+    onLine: (line) => {
+      const port = /^ready (\d+)$/.exec(line)?.[1];
+      if (port !== undefined) ready(Number(port));
+    },
+  });
+  const port = await withTimeout(
+    Promise.race([
+      listening,
+      child.exited.then((code) => {
+        throw new Error(`raw relay exited (${code}):\n${child.tail()}`);
+      }),
+    ]),
     "raw relay to listen",
     STEP_TIMEOUT_MS,
   );

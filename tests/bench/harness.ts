@@ -1,6 +1,6 @@
 // What every benchmark script shares: bounded steps, latency summaries, and a run that always
-// stops its child processes (started through tests/e2e/support/processes.ts) and exits.
-import { stopAllChildren } from "../e2e/support/processes.ts";
+// stops its child processes (started through tests/support/processes.ts) and exits.
+import { stopAllChildren } from "../support/processes.ts";
 
 /** `promise`, or a rejection naming `what` after `ms`. */
 export function withTimeout<T>(promise: Promise<T>, what: string, ms: number): Promise<T> {

@@ -22,7 +22,7 @@ import {
 import type { types } from "mediasoup";
 import * as mediasoup from "mediasoup";
 import { MEDIA_CODECS } from "../../media-node/src/codecs.ts";
-import { startTestMediaNode } from "../e2e/support/media-nodes.ts";
+import { startTestMediaNode } from "../support/media-nodes.ts";
 
 const { values: args } = parseArgs({
   options: {

@@ -21,10 +21,10 @@ import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import { launchChromium } from "../e2e/support/browser.ts";
 import { CallPage } from "../e2e/support/call-page.ts";
-import { startEdge, startSfuEdge } from "../e2e/support/edge.ts";
-import { insideNamespace, runInLoopbackNamespace } from "../e2e/support/netns.ts";
-import { REPO_ROOT, WEB_DIST } from "../e2e/support/paths.ts";
-import { stopAllChildren } from "../e2e/support/processes.ts";
+import { startEdge, startSfuEdge } from "../support/edge.ts";
+import { insideNamespace, runInLoopbackNamespace } from "../support/netns.ts";
+import { REPO_ROOT, WEB_DIST } from "../support/paths.ts";
+import { stopAllChildren } from "../support/processes.ts";
 
 const runs = Math.max(5, Number(process.argv[2] ?? 7) || 7);
 

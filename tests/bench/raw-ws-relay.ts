@@ -68,11 +68,12 @@ export function startRawRelay(port: number, host = "127.0.0.1"): Promise<WebSock
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const port = Number(process.argv[2]);
-  if (!Number.isInteger(port) || port <= 0) {
-    console.error("usage: node tests/bench/raw-ws-relay.ts <port>");
+  const port = Number(process.argv[2] ?? "0");
+  if (!Number.isInteger(port) || port < 0) {
+    console.error("usage: node tests/bench/raw-ws-relay.ts [port] (0 or none: any free port)");
     process.exit(2);
   }
-  await startRawRelay(port);
-  console.log(`ready ${port}`);
+  const server = await startRawRelay(port);
+  const address = server.address();
+  console.log(`ready ${typeof address === "object" && address !== null ? address.port : port}`);
 }

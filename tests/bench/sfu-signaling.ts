@@ -19,9 +19,9 @@ import {
   type RtpCapabilities,
 } from "@huddle/protocol";
 import { WebSocket } from "ws";
-import { startEdge } from "../e2e/support/edge.ts";
-import { startTestMediaNode } from "../e2e/support/media-nodes.ts";
 import { apiClient, CLIENT_DTLS_PARAMETERS, opusRtpParameters } from "../media/helpers.ts";
+import { startEdge } from "../support/edge.ts";
+import { startTestMediaNode } from "../support/media-nodes.ts";
 import { runBench, summary, withTimeout } from "./harness.ts";
 
 const quick = process.argv.includes("--quick");

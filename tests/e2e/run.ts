@@ -12,10 +12,10 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startEdge, startSfuEdge } from "./support/edge.ts";
-import { insideNamespace, runInLoopbackNamespace } from "./support/netns.ts";
-import { REPO_ROOT } from "./support/paths.ts";
-import { startChild, stopAllChildren } from "./support/processes.ts";
+import { startEdge, startSfuEdge } from "../support/edge.ts";
+import { insideNamespace, runInLoopbackNamespace } from "../support/netns.ts";
+import { REPO_ROOT } from "../support/paths.ts";
+import { reportChildren, startChild, stopAllChildren } from "../support/processes.ts";
 import { type StaticSite, startStaticSite } from "./support/static-site.ts";
 
 const log = (line: string) => console.log(`[e2e] ${line}`);
@@ -40,7 +40,7 @@ function runVitest(env: NodeJS.ProcessEnv): Promise<number> {
     "vitest",
     process.execPath,
     [vitest, "run", "--config", "tests/e2e/vitest.config.ts", ...args],
-    { cwd: REPO_ROOT, env: process.stdout.isTTY ? env : { NO_COLOR: "1", ...env }, echo: true },
+    { env: process.stdout.isTTY ? env : { NO_COLOR: "1", ...env }, echo: true, runsToCompletion: true },
   );
   return child.exited.then((code) => (typeof code === "number" ? code : 1));
 }
@@ -81,7 +81,9 @@ async function main(): Promise<number> {
       log(`SFU suite will be SKIPPED: ${sfu.unavailable}`);
       env.HUDDLE_E2E_SFU_UNAVAILABLE = sfu.unavailable;
     }
-    return await runVitest(env);
+    const code = await runVitest(env);
+    if (code !== 0) reportChildren("the browser suites failed");
+    return code;
   } catch (error) {
     console.error(`[e2e] ${(error as Error).message}`);
     return 1;

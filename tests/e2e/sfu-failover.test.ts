@@ -2,10 +2,10 @@ import { randomBytes } from "node:crypto";
 import { signedFetch } from "@huddle/protocol";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type Edge, startEdge } from "../support/edge.ts";
+import { mediaNodeAvailable, startTestMediaNode, type TestMediaNode } from "../support/media-nodes.ts";
 import { launchChromium } from "./support/browser.ts";
 import { CallPage, waitFor } from "./support/call-page.ts";
-import { type Edge, startEdge } from "./support/edge.ts";
-import { mediaNodeAvailable, startTestMediaNode, type TestMediaNode } from "./support/media-nodes.ts";
 
 // A call survives the loss of its media node: its own edge and two media nodes (static list),
 // kill -9 of the node that serves the room, and both pages decode each other again through

@@ -10,5 +10,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ["verbose"],
+    // A failed test prints the last lines of the processes this file started (run.ts prints its own).
+    setupFiles: ["tests/support/report-failures.ts"],
   },
 });

@@ -3,7 +3,7 @@
 // (announcing nodes), or by the first request that fails (static nodes, probe off).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLIENT_DTLS_PARAMETERS, opusRtpParameters } from "../media/helpers.ts";
-import { RoomClient } from "./support/client.ts";
+import { RoomClient } from "../support/room-client.ts";
 import { type Cluster, entryOf, type NodeProcess, roomOnNode, startCluster } from "./support/cluster.ts";
 import { connectedTransport, consume, produce } from "./support/sfu.ts";
 

@@ -1,7 +1,7 @@
 // Placement across two announcing media nodes: by load, and around a draining node.
 import { type EnsureRoomResponse, mediaPaths as p } from "@huddle/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RoomClient } from "./support/client.ts";
+import { RoomClient } from "../support/room-client.ts";
 import { type Cluster, entryOf, type NodeProcess, roomOnNode, startCluster } from "./support/cluster.ts";
 import { connectedTransport, consume, produce } from "./support/sfu.ts";
 

@@ -2,7 +2,7 @@
 // node that announces but cannot be reached is skipped (and marked failed) when a room is placed.
 import { type AnnounceRequest, AnnounceResponse, mediaPaths, signRequest } from "@huddle/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RoomClient } from "./support/client.ts";
+import { RoomClient } from "../support/room-client.ts";
 import { type Cluster, startCluster } from "./support/cluster.ts";
 
 let cluster: Cluster;

@@ -2,8 +2,9 @@
 // (static MEDIA_NODES, not announcing), checked against the node's own view of the room.
 import { mediaPaths as p, type RoomState } from "@huddle/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLIENT_DTLS_PARAMETERS, vp8RtpParameters, waitFor } from "../media/helpers.ts";
-import { RoomClient } from "./support/client.ts";
+import { CLIENT_DTLS_PARAMETERS, vp8RtpParameters } from "../media/helpers.ts";
+import { RoomClient } from "../support/room-client.ts";
+import { waitFor } from "../support/wait.ts";
 import { type Cluster, type NodeProcess, roomOnNode, startCluster } from "./support/cluster.ts";
 import { connectedTransport, consume, mimeTypes, produce } from "./support/sfu.ts";
 
@@ -153,15 +154,10 @@ describe("the SFU sequence through the edge", () => {
     expect(bob.all("producer-closed").map((d) => d.producerId)).toEqual([audio.id, video.id]);
 
     // On the node: alice's peer is gone with her transport and producers; bob's peer stays.
-    state = await waitFor(
-      async () => {
-        const s = await roomOnNode(node, roomId);
-        return peerWith(s, send.id) === undefined ? s : undefined;
-      },
-      "alice's peer to leave the node",
-      30_000,
-      200,
-    );
+    state = await waitFor("alice's peer to leave the node", async () => {
+      const s = await roomOnNode(node, roomId);
+      return peerWith(s, send.id) === undefined ? s : undefined;
+    });
     expect(state.peers).toHaveLength(1);
     expect(peerWith(state, recv.id)?.consumers).toEqual([]);
     expect(state.producers).toEqual([]);
@@ -178,10 +174,8 @@ describe("the SFU sequence through the edge", () => {
     expect((await node.api.call("GET", p.room(roomId))).status).toBe(200);
     carol.close();
     await waitFor(
-      async () => (await node.api.call("GET", p.room(roomId))).status === 404,
       "the room to be closed on the node",
-      30_000,
-      200,
+      async () => (await node.api.call("GET", p.room(roomId))).status === 404,
     );
   });
 });

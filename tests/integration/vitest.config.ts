@@ -13,5 +13,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     reporters: ["verbose"],
+    // A failed test prints the last lines of the edge and media nodes it ran against.
+    setupFiles: ["tests/support/report-failures.ts"],
   },
 });

@@ -47,7 +47,7 @@ describe("announcing to the edge", () => {
   it("posts signed, schema-valid load reports, and a last one with draining on close", async () => {
     const node = await startTestNode({ edgeUrl, announceIntervalMs: 1000, publicUrl: "http://media-1.test:4000" });
     try {
-      await waitFor(() => received.length >= 2, "two announcements");
+      await waitFor("two announcements", () => received.length >= 2);
     } finally {
       await node.close();
     }

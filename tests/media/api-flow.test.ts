@@ -192,7 +192,7 @@ describe("real RTP through plain transports", () => {
       await alice.send(opusPacket(SSRC_B, seqB++), sendPort);
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
-    await waitFor(() => bob.count(ssrcOf(consumerB)) - b0 >= n, `${n} packets of the control stream`);
+    await waitFor(`${n} packets of the control stream`, () => bob.count(ssrcOf(consumerB)) - b0 >= n);
     await new Promise((resolve) => setTimeout(resolve, 50));
     return { a: bob.count(ssrcOf(consumerA)) - a0, b: bob.count(ssrcOf(consumerB)) - b0 };
   }

@@ -35,7 +35,7 @@ beforeAll(async () => {
   // A long interval: after the first announcement at start, only the drain route announces.
   node = await startTestNode({ edgeUrl, announceIntervalMs: 600_000 });
   api = apiClient(node.url);
-  await waitFor(() => announcements.length >= 1, "the announcement at start");
+  await waitFor("the announcement at start", () => announcements.length >= 1);
 });
 afterAll(async () => {
   await node?.close();

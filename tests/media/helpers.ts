@@ -10,6 +10,8 @@ import {
 import type { MediaNodeOptions } from "../../media-node/src/config.ts";
 import { type MediaNode, startMediaNode } from "../../media-node/src/node.ts";
 
+export { waitFor } from "../support/wait.ts";
+
 export const SECRET = "test-secret-0123456789abcdef";
 
 /** A media node on loopback, on free ports, quiet, with plain transports enabled. */
@@ -80,22 +82,6 @@ export function countObjects(dump: DumpResponse) {
       0,
     ),
   };
-}
-
-/** Polls `probe` every `intervalMs` until it returns something truthy; throws naming `what` after `timeoutMs`. */
-export async function waitFor<T>(
-  probe: () => T | Promise<T>,
-  what: string,
-  timeoutMs = 10_000,
-  intervalMs = 20,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
 }
 
 /** Opus as a browser would send it (payload type 100 here). */

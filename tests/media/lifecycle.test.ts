@@ -213,16 +213,16 @@ describe("a transport whose DTLS fails", () => {
     try {
       const stun = stunBindingRequest(t.iceParameters.usernameFragment, "clientufrag", t.iceParameters.password);
       await client.send(stun, udp?.port ?? 0);
-      await waitFor(async () => {
+      await waitFor("ICE to connect", async () => {
         const state = await api.get<RoomState>(p.room(room));
         const iceState = state.peers[0]?.transports[0]?.iceState;
         return iceState === "completed" || iceState === "connected";
-      }, "ICE to connect");
+      });
       await client.send(brokenClientHello(), udp?.port ?? 0);
-      const state = await waitFor(async () => {
+      const state = await waitFor("the failed transport to be closed", async () => {
         const s = await api.get<RoomState>(p.room(room));
         return s.peers.length === 0 ? s : undefined;
-      }, "the failed transport to be closed");
+      });
       expect(state.producers).toEqual([]);
       expect(state.events).toEqual([
         expect.objectContaining({

@@ -8,7 +8,7 @@ export default defineConfig({
     environment: "node",
     // Each file starts its own media node and mediasoup workers: one file at a time on a small machine.
     fileParallelism: false,
-    testTimeout: 30_000,
+    testTimeout: 60_000,
     hookTimeout: 60_000,
   },
 });

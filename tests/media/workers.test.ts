@@ -52,10 +52,10 @@ describe("a pool of workers", () => {
 
     process.kill(victim.pid, "SIGKILL");
 
-    const lost = await waitFor(async () => {
+    const lost = await waitFor("room-a to be reported lost", async () => {
       const answer = await api.call("GET", p.room("room-a"));
       return answer.status === 410 ? answer : undefined;
-    }, "room-a to be reported lost");
+    });
     expect(errorOf(lost).code).toBe("room-lost");
     expect(errorOf(lost).message).toContain("worker-died");
     // Every operation on a lost room says so.
@@ -70,11 +70,11 @@ describe("a pool of workers", () => {
 
     for (const roomId of survivorRooms) expect((await api.call("GET", p.room(roomId))).status).toBe(200);
 
-    const replaced = await waitFor(async () => {
+    const replaced = await waitFor("the worker to be replaced", async () => {
       const load = await api.load();
       const slot = load.workers[victim.index];
       return slot?.alive && slot.pid !== victim.pid ? slot : undefined;
-    }, "the worker to be replaced");
+    });
     expect(replaced.transports).toBe(0);
     expect(replaced.rooms).toBe(0);
 

@@ -1,15 +1,15 @@
 // `npm run test:start`: `npm start` exactly as a new user runs it, checked end to end.
 //
 // Re-runs itself inside a loopback-only network namespace and a private PID namespace (root +
-// unshare; see tests/e2e/support/netns.ts), so the stack's fixed-looking ports collide with
+// unshare; see tests/support/netns.ts), so the stack's fixed-looking ports collide with
 // nothing, no packet leaves 127.0.0.0/8, and "no process left behind" can be checked against
 // every process in the namespace. Then runs vitest with tests/start/vitest.config.ts (extra
 // arguments are passed on). Unlike test:e2e it does not build the web client: start.ts does.
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { insideNamespace, runInLoopbackNamespace } from "../e2e/support/netns.ts";
-import { REPO_ROOT } from "../e2e/support/paths.ts";
-import { startChild, stopAllChildren } from "../e2e/support/processes.ts";
+import { insideNamespace, runInLoopbackNamespace } from "../support/netns.ts";
+import { REPO_ROOT } from "../support/paths.ts";
+import { startChild, stopAllChildren } from "../support/processes.ts";
 
 const args = process.argv.slice(2);
 
@@ -35,7 +35,7 @@ async function main(): Promise<number> {
     "vitest",
     process.execPath,
     [vitest, "run", "--config", "tests/start/vitest.config.ts", ...args],
-    { cwd: REPO_ROOT, env, echo: true },
+    { env, echo: true, runsToCompletion: true },
   );
   const code = await child.exited;
   await stopAllChildren();

@@ -1,12 +1,13 @@
 // `node scripts/start.ts` as a child of the test, with its output kept, and the processes
 // it runs read from /proc (pid, parent, state, command line).
-import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "../e2e/support/paths.ts";
+import { type Service, startService } from "../../scripts/lib/processes.ts";
+import { REPO_ROOT } from "../support/paths.ts";
 
 export class StartProcess {
-  readonly child: ChildProcess;
+  readonly service: Service;
+  /** Every line it printed (stdout and stderr), in order. */
   readonly lines: string[] = [];
   /** Exit code, or the name of the signal that ended it. */
   readonly exited: Promise<number | string>;
@@ -14,34 +15,22 @@ export class StartProcess {
 
   constructor(env: NodeJS.ProcessEnv) {
     // Its own process group, as a terminal would give it; the test signals only this pid.
-    this.child = spawn(process.execPath, [join(REPO_ROOT, "scripts", "start.ts")], {
+    this.service = startService("npm start", process.execPath, [join(REPO_ROOT, "scripts", "start.ts")], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env },
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    for (const stream of [this.child.stdout, this.child.stderr]) {
-      let buffered = "";
-      stream?.setEncoding("utf8");
-      stream?.on("data", (chunk: string) => {
-        buffered += chunk;
-        const parts = buffered.split("\n");
-        buffered = parts.pop() ?? "";
-        for (const line of parts) {
-          this.lines.push(line);
-          if (process.env.HUDDLE_START_VERBOSE === "1") console.log(`[npm start] ${line}`);
-        }
+      onLine: (line) => {
+        this.lines.push(line);
+        if (process.env.HUDDLE_START_VERBOSE === "1") console.log(`[npm start] ${line}`);
         for (const listener of this.listeners) listener();
-      });
-    }
-    this.exited = new Promise((resolve) => {
-      this.child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown"));
+      },
     });
+    this.exited = this.service.exited;
   }
 
   get pid(): number {
-    if (this.child.pid === undefined) throw new Error("start.ts did not start");
-    return this.child.pid;
+    const pid = this.service.process.pid;
+    if (pid === undefined) throw new Error("start.ts did not start");
+    return pid;
   }
 
   output(): string {

@@ -9,10 +9,11 @@ import type { Browser } from "playwright-core";
 import { afterAll, describe, expect, test } from "vitest";
 import { readDotenv } from "../../scripts/lib/dev-vars.ts";
 import { launchChromium } from "../e2e/support/browser.ts";
-import { CallPage, waitFor } from "../e2e/support/call-page.ts";
-import { insideNamespace } from "../e2e/support/netns.ts";
-import { REPO_ROOT } from "../e2e/support/paths.ts";
-import { freePort } from "../e2e/support/processes.ts";
+import { CallPage } from "../e2e/support/call-page.ts";
+import { insideNamespace } from "../support/netns.ts";
+import { REPO_ROOT } from "../support/paths.ts";
+import { reservePort } from "../support/ports.ts";
+import { waitFor } from "../support/wait.ts";
 import { type ProcessInfo, processes, StartProcess, survivors, tree } from "./start-process.ts";
 
 /** What `npm start` runs; each must be seen running, and none may survive Ctrl-C. */
@@ -35,7 +36,7 @@ let browser: Browser | undefined;
 const pages: CallPage[] = [];
 
 async function startStack(extraEnv: NodeJS.ProcessEnv = {}) {
-  const ports = { edge: await freePort(), media: await freePort(), rtc: await freePort() };
+  const ports = { edge: await reservePort(), media: await reservePort(), rtc: await reservePort({ udp: true }) };
   const start = new StartProcess({
     HUDDLE_PORT: String(ports.edge),
     HUDDLE_MEDIA_PORT: String(ports.media),

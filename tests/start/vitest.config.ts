@@ -11,5 +11,7 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 60_000,
     reporters: ["verbose"],
+    // A failed test prints the last lines of every `npm start` still running.
+    setupFiles: ["tests/support/report-failures.ts"],
   },
 });

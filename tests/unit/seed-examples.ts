@@ -1,5 +1,7 @@
-// One concrete instance of every example message in the original protocol
-// document (shared/seed-protocol.ru.md), with the placeholders filled in.
+// One concrete instance of every example message of the original protocol document (written
+// in Russian, kept outside this repository), with the placeholders filled in. docs/protocol.md
+// is that document made precise and keeps every one of its names; these examples are its
+// original message shapes, which must keep parsing (tests/unit/protocol.test.ts).
 
 export const seedClientExamples = [
   { type: "join-room", data: { roomId: "room-42", username: "alice" } },

@@ -1,4 +1,7 @@
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import { waitFor } from "../../support/wait.ts";
+
+export { waitFor };
 
 /** Mirrors web/src/call/types.ts InboundVideoStat (what `window.__huddle.inboundVideo()` returns). */
 export interface InboundVideo {
@@ -35,28 +38,6 @@ export function requiredServer(variable: string, reason?: string): string {
   throw new Error(
     `${variable} is not set${why}: run the browser suites through \`npm run test:e2e\`, which starts their servers`,
   );
-}
-
-/** Polls `check` until it returns a value other than undefined/false, or fails with `what`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 30_000,
-  intervalMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-  const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : "";
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
 }
 
 export interface OpenOptions {

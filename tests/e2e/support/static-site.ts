@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { extname, join, normalize } from "node:path";
-import { WEB_DIST } from "./paths.ts";
+import { WEB_DIST } from "../../support/paths.ts";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",

@@ -2,9 +2,9 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ARTIFACTS } from "../../support/paths.ts";
 import { launchChromium } from "./browser.ts";
 import { CallPage, waitFor } from "./call-page.ts";
-import { ARTIFACTS } from "./paths.ts";
 
 export interface ThreeWayOptions {
   mode: "mesh" | "sfu";

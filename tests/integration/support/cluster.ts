@@ -1,35 +1,12 @@
 // The real parts of an SFU deployment on loopback: `wrangler dev` (the edge) and media nodes as child
-// processes (`node media-node/src/main.ts`), all on free ports, all stopped by `stop()` (and SIGKILLed
-// if the test process exits first).
+// processes (`node media-node/src/main.ts`), all on ports nobody else can take (tests/support), all
+// stopped by `stop()` (and SIGKILLed if the test process exits first).
 import { randomBytes } from "node:crypto";
 import { type MediaNodeStatus, MediaNodesResponse, mediaPaths, RoomState, signedFetch } from "@huddle/protocol";
-import { type Edge, startEdge } from "../../e2e/support/edge.ts";
-import { startTestMediaNode, type TestMediaNode } from "../../e2e/support/media-nodes.ts";
-import { type Child, freePort } from "../../e2e/support/processes.ts";
-import { type ApiClient, apiClient, waitFor } from "../../media/helpers.ts";
-
-const VERBOSE = process.env.HUDDLE_TEST_VERBOSE === "1";
-
-/** Every process group started here, SIGKILLed when the test process exits without stopping them. */
-const groups = new Set<number>();
-process.once("exit", () => {
-  for (const pid of groups) {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      // gone already
-    }
-  }
-});
-
-function track(child: Child): Child {
-  const pid = child.process.pid;
-  if (pid !== undefined) {
-    groups.add(pid);
-    void child.exited.then(() => groups.delete(pid));
-  }
-  return child;
-}
+import { type ApiClient, apiClient } from "../../media/helpers.ts";
+import { type Edge, startEdge } from "../../support/edge.ts";
+import { startTestMediaNode, type TestMediaNode } from "../../support/media-nodes.ts";
+import { waitFor } from "../../support/wait.ts";
 
 export interface NodeProcess extends TestMediaNode {
   /** Signed client of its API (tests/media/helpers.ts). */
@@ -69,42 +46,35 @@ export const EDGE_MEDIA_VARS = {
 
 export const ANNOUNCE_INTERVAL_MS = 1000;
 
-async function startNode(
-  name: string,
-  port: number,
-  secret: string,
-  edgeUrl: string | undefined,
-): Promise<NodeProcess> {
+async function startNode(name: string, secret: string, edgeUrl: string | undefined): Promise<NodeProcess> {
   const node = await startTestMediaNode(name, secret, {
-    port,
     announceIntervalMs: ANNOUNCE_INTERVAL_MS,
-    echo: VERBOSE,
     ...(edgeUrl === undefined ? {} : { edgeUrl }),
   });
-  track(node.child);
   return { ...node, api: apiClient(node.url, secret) };
 }
 
-/** Starts the edge and `options.nodes` media nodes; on any failure stops what started and throws. */
+/**
+ * Starts the edge and `options.nodes` media nodes (static: the nodes first, as the edge's list
+ * names them; announced: the edge first, as the nodes announce to it); on any failure stops what
+ * started and throws.
+ */
 export async function startCluster(name: string, options: ClusterOptions): Promise<Cluster> {
   const secret = randomBytes(24).toString("hex");
-  const ports: number[] = [];
-  for (let i = 0; i < options.nodes; i++) ports.push(await freePort());
-  const urls = ports.map((port) => `http://127.0.0.1:${port}`);
   const vars: Record<string, string> = { ...EDGE_MEDIA_VARS, MEDIA_NODE_SECRET: secret, ...options.vars };
-  if (options.mode === "static") vars.MEDIA_NODES = urls.join(",");
   const nodes: NodeProcess[] = [];
   let edge: Edge | undefined;
   const stop = async () => {
     await Promise.all([...nodes.map((node) => node.stop()), edge?.stop()]);
   };
+  const startEdgeWith = (extra: Record<string, string>) =>
+    startEdge(`integration-${name}`, { ...vars, ...extra }, { privateAssets: true });
   try {
-    edge = await startEdge(`integration-${name}`, vars, { privateAssets: true, echo: VERBOSE });
-    track(edge.child);
-    for (const [i, port] of ports.entries()) {
-      const edgeUrl = options.mode === "announced" ? edge.url : undefined;
-      nodes.push(await startNode(`media-${name}-${i}`, port, secret, edgeUrl));
+    if (options.mode === "announced") edge = await startEdgeWith({});
+    for (let i = 0; i < options.nodes; i++) {
+      nodes.push(await startNode(`media-${name}-${i}`, secret, edge?.url));
     }
+    edge ??= await startEdgeWith({ MEDIA_NODES: nodes.map((node) => node.url).join(",") });
   } catch (error) {
     await stop();
     throw error;
@@ -121,6 +91,7 @@ export async function startCluster(name: string, options: ClusterOptions): Promi
   const waitForRegistry = async (check: (nodes: MediaNodeStatus[]) => boolean, what: string) => {
     try {
       return await waitFor(
+        what,
         async () => {
           try {
             last = await registry();
@@ -130,7 +101,6 @@ export async function startCluster(name: string, options: ClusterOptions): Promi
           }
           return check(last) ? last : undefined;
         },
-        what,
         30_000,
         200,
       );

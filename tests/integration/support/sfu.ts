@@ -2,7 +2,7 @@
 // (tests/media/helpers.ts builds them).
 import type { MediaKind, RtpCapabilities, ServerData } from "@huddle/protocol";
 import { CLIENT_DTLS_PARAMETERS, opusRtpParameters, vp8RtpParameters } from "../../media/helpers.ts";
-import type { RoomClient } from "./client.ts";
+import type { RoomClient } from "../../support/room-client.ts";
 
 export type Transport = ServerData<"webRtcTransportCreated">;
 

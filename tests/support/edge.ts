@@ -1,14 +1,20 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { wranglerEnv as offlineWranglerEnv } from "../../../scripts/lib/wrangler-env.ts";
+import { waitForHealthy } from "../../scripts/lib/ports.ts";
+import { wranglerEnv as offlineWranglerEnv } from "../../scripts/lib/wrangler-env.ts";
 import { mediaNodeAvailable, startTestMediaNode } from "./media-nodes.ts";
 import { REPO_ROOT } from "./paths.ts";
-import { type Child, freePort, startChild, waitForHttp } from "./processes.ts";
+import { reservePort } from "./ports.ts";
+import { type Child, startChild } from "./processes.ts";
 
-/** Environment for every wrangler run here: offline, quiet, config kept inside the project. */
+/**
+ * Environment for every wrangler run here: offline, quiet, config kept inside the project, and
+ * without wrangler.toml's [build] step (the web client is built once by the suite that serves it,
+ * not at every edge start).
+ */
 export function wranglerEnv(): NodeJS.ProcessEnv {
-  return offlineWranglerEnv(REPO_ROOT);
+  return { ...offlineWranglerEnv(REPO_ROOT), HUDDLE_SKIP_WEB_BUILD: "1" };
 }
 
 export interface Edge {
@@ -31,13 +37,13 @@ export interface EdgeOptions {
 }
 
 /**
- * `wrangler dev` for the root wrangler.toml on a free loopback port, serving web/dist, with its
+ * `wrangler dev` for the root wrangler.toml on a reserved loopback port, serving web/dist, with its
  * own Durable Object storage (deleted on stop) so parallel runs never share rooms. Only its own
  * origin and `extraOrigins` may open room sockets from a browser (ALLOWED_ORIGINS).
  */
 export async function startEdge(name: string, vars: Record<string, string>, options: EdgeOptions = {}): Promise<Edge> {
-  const port = await freePort();
-  const inspectorPort = await freePort();
+  const port = await reservePort();
+  const inspectorPort = await reservePort();
   const url = `http://127.0.0.1:${port}`;
   const scratch = join(REPO_ROOT, ".wrangler", `test-${name}-${randomBytes(4).toString("hex")}`);
   const persistTo = join(scratch, "state");
@@ -63,15 +69,16 @@ export async function startEdge(name: string, vars: Record<string, string>, opti
   for (const [key, value] of Object.entries({ ALLOWED_ORIGINS: origins, ...vars }))
     args.push("--var", `${key}:${value}`);
   const child = startChild(`edge:${name}`, process.execPath, args, {
-    cwd: REPO_ROOT,
     env: wranglerEnv(),
-    echo: options.echo ?? process.env.HUDDLE_E2E_VERBOSE === "1",
+    ...(options.echo === undefined ? {} : { echo: options.echo }),
   });
-  // However the process ends (stop(), stopAllChildren(), a crash), its storage goes with it.
-  void child.exited.then(() => rmSync(scratch, { recursive: true, force: true }));
+  // However the process ends (stop(), stopAllChildren(), a crash), its storage goes with it:
+  // once workerd (in its group) is dead too, so nothing writes there meanwhile. A failure here
+  // must not become an unhandled rejection (vitest would fail a passing run).
+  void child.gone.then(() => removeScratch(scratch));
   const stop = () => child.stop();
   try {
-    await waitForHttp(`${url}/healthz`, child, 90_000);
+    await waitForHealthy(`${url}/healthz`, 90_000, child);
   } catch (error) {
     await stop();
     throw error;
@@ -98,4 +105,12 @@ function privateAssets(scratch: string): string {
   const dir = join(scratch, "assets");
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+function removeScratch(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  } catch (error) {
+    console.warn(`[edge] could not remove ${dir}: ${(error as Error).message}`);
+  }
 }
