@@ -78,7 +78,7 @@ async function main(): Promise<number> {
       log(`SFU edge: ${sfu.edge.url}`);
       env.HUDDLE_E2E_SFU_URL = sfu.edge.url;
     } else {
-      log(`SFU suite will be SKIPPED: ${sfu.unavailable}`);
+      log(`no media node, so the SFU suites will FAIL: ${sfu.unavailable}`);
       env.HUDDLE_E2E_SFU_UNAVAILABLE = sfu.unavailable;
     }
     const code = await runVitest(env);

@@ -5,9 +5,9 @@
 import { randomBytes } from "node:crypto";
 import { mediaPaths, type ServerMessage } from "@huddle/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { vp8RtpParameters } from "../media/helpers.ts";
 import { type Edge, startEdge } from "../support/edge.ts";
 import { startTestMediaNode, type TestMediaNode } from "../support/media-nodes.ts";
-import { vp8RtpParameters } from "../media/helpers.ts";
 import { RoomClient } from "../support/room-client.ts";
 import { type Gate, startGate } from "./support/gate.ts";
 import { connectedTransport } from "./support/sfu.ts";

@@ -9,8 +9,6 @@ import { randomBytes } from "node:crypto";
 import { mediaPaths, RoomState, type ServerMessage } from "@huddle/protocol";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Edge, startEdge } from "../support/edge.ts";
-import { startTestMediaNode, type TestMediaNode } from "../support/media-nodes.ts";
 import {
   type ApiClient,
   apiClient,
@@ -18,6 +16,8 @@ import {
   opusRtpParameters,
   vp8RtpParameters,
 } from "../media/helpers.ts";
+import { type Edge, startEdge } from "../support/edge.ts";
+import { startTestMediaNode, type TestMediaNode } from "../support/media-nodes.ts";
 import { RoomClient } from "../support/room-client.ts";
 
 const SLOTS = 4;
