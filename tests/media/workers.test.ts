@@ -91,7 +91,7 @@ describe("a pool of workers", () => {
   });
 
   it("takes no new rooms once draining, and keeps serving the existing ones", async () => {
-    node.drain();
+    await node.drain(); // takes effect at once; resolves once the (absent) edge was told
     const refused = await api.call("PUT", p.room("room-new"));
     expect(refused.status).toBe(503);
     expect(errorOf(refused).code).toBe("unavailable");

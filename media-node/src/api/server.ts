@@ -33,7 +33,8 @@ export function createApiServer(options: ApiServerOptions): Server {
       })
       .then((route) => {
         options.metrics.observe(req.method ?? "", route, res.statusCode, (performance.now() - started) / 1000);
-      });
+      })
+      .catch((error: unknown) => options.log.error("request metrics failed", { error }));
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
