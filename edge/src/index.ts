@@ -1,4 +1,4 @@
-import { canonicalRoomId, mediaPaths, ROOM_SOCKET_ROUTE, RoomId } from "@huddle/protocol";
+import { canonicalRoomId, ROOM_SOCKET_ROUTE, RoomId, registryPaths } from "@huddle/protocol";
 import { Hono } from "hono";
 import { originAllowed } from "./config.ts";
 import type { Env } from "./env.ts";
@@ -36,8 +36,8 @@ app.get(ROOM_SOCKET_ROUTE, (c) => {
 // Media nodes announce themselves and operators list them; the registry checks the signature.
 const toRegistry = (c: { env: Env; req: { raw: Request } }) =>
   c.env.MEDIA_REGISTRY.getByName(REGISTRY_NAME).fetch(c.req.raw);
-app.post(mediaPaths.announce, toRegistry);
-app.get(mediaPaths.nodes, toRegistry);
+app.post(registryPaths.announce, toRegistry);
+app.get(registryPaths.nodes, toRegistry);
 
 // Everything else under the Worker's routes (see run_worker_first) is an API path that does not exist.
 app.all("/rooms/*", () => jsonError(404, "not-found", "no such endpoint"));

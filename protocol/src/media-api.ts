@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { MediaId, RoomId, TransportDirection } from "./fields.ts";
 import { ObjectCounts } from "./media-counts.ts";
-import { registryPaths } from "./media-registry.ts";
 import { AppData, DtlsParameters, MediaKind, RtpCapabilities, RtpParameters } from "./mediasoup.ts";
 import { serverData } from "./server.ts";
 
@@ -373,10 +372,6 @@ export const mediaPaths = {
   dump: "/v1/dump",
   events: (since = 0) => `/v1/events?since=${since}`,
   drain: "/v1/drain",
-  /** @deprecated The edge registry's route, not the media node's: use `registryPaths.announce`. */
-  announce: registryPaths.announce,
-  /** @deprecated The edge registry's route, not the media node's: use `registryPaths.nodes`. */
-  nodes: registryPaths.nodes,
   room: (roomId: string) => `/v1/rooms/${enc(roomId)}`,
   peer: peerPath,
   transports: (roomId: string, peerId: string) => `${peerPath(roomId, peerId)}/transports`,

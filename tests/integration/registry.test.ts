@@ -1,6 +1,6 @@
 // The edge's media node registry over HTTP: signed announcements only, validated bodies, and a
 // node that announces but cannot be reached is skipped (and marked failed) when a room is placed.
-import { type AnnounceRequest, AnnounceResponse, mediaPaths, signRequest } from "@huddle/protocol";
+import { type AnnounceRequest, AnnounceResponse, registryPaths, signRequest } from "@huddle/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RoomClient } from "../support/room-client.ts";
 import { type Cluster, startCluster } from "./support/cluster.ts";
@@ -33,18 +33,18 @@ function announcement(patch: Partial<AnnounceRequest> = {}): AnnounceRequest {
 
 /** A POST to the announce endpoint, signed with `secret` (or unsigned), with exactly these headers. */
 async function announceRequest(body: string, secret?: string): Promise<RequestInit> {
-  const url = new URL(mediaPaths.announce, cluster.edge.url);
+  const url = new URL(registryPaths.announce, cluster.edge.url);
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (secret !== undefined) Object.assign(headers, await signRequest({ secret, method: "POST", url, body }));
   return { method: "POST", headers, body };
 }
 
-const post = (init: RequestInit) => fetch(new URL(mediaPaths.announce, cluster.edge.url), init);
+const post = (init: RequestInit) => fetch(new URL(registryPaths.announce, cluster.edge.url), init);
 const errorCode = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
 
 describe("the media node registry", () => {
   it("refuses an unsigned list, an unsigned announcement and one signed with another secret (401)", async () => {
-    const list = await fetch(new URL(mediaPaths.nodes, cluster.edge.url));
+    const list = await fetch(new URL(registryPaths.nodes, cluster.edge.url));
     expect(list.status).toBe(401);
     expect(await errorCode(list)).toBe("unauthorized");
     const body = JSON.stringify(announcement());

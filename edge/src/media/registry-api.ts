@@ -3,8 +3,8 @@ import {
   type AnnounceResponse,
   type MediaNodeStatus,
   type MediaNodesResponse,
-  mediaPaths,
   ReplayGuard,
+  registryPaths,
   verifyRequest,
 } from "@huddle/protocol";
 import { Hono } from "hono";
@@ -52,8 +52,8 @@ export function registryApi(registry: RegistryApiTarget, mediaConfig: () => Medi
 
   return new Hono<{ Variables: ApiVars }>()
     .use(signed)
-    .get(mediaPaths.nodes, (c) => c.json({ nodes: registry.list() } satisfies MediaNodesResponse))
-    .post(mediaPaths.announce, (c) => {
+    .get(registryPaths.nodes, (c) => c.json({ nodes: registry.list() } satisfies MediaNodesResponse))
+    .post(registryPaths.announce, (c) => {
       let json: unknown;
       try {
         json = JSON.parse(c.var.body ?? "");

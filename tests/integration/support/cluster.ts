@@ -2,7 +2,14 @@
 // processes (`node media-node/src/main.ts`), all on ports nobody else can take (tests/support), all
 // stopped by `stop()` (and SIGKILLed if the test process exits first).
 import { randomBytes } from "node:crypto";
-import { type MediaNodeStatus, MediaNodesResponse, mediaPaths, RoomState, signedFetch } from "@huddle/protocol";
+import {
+  type MediaNodeStatus,
+  MediaNodesResponse,
+  mediaPaths,
+  RoomState,
+  registryPaths,
+  signedFetch,
+} from "@huddle/protocol";
 import { type ApiClient, apiClient } from "../../media/helpers.ts";
 import { type Edge, startEdge } from "../../support/edge.ts";
 import { startTestMediaNode, type TestMediaNode } from "../../support/media-nodes.ts";
@@ -82,9 +89,9 @@ export async function startCluster(name: string, options: ClusterOptions): Promi
   const edgeUrl = edge.url;
 
   const registry = async (): Promise<MediaNodeStatus[]> => {
-    const res = await signedFetch(secret, new URL(mediaPaths.nodes, edgeUrl));
+    const res = await signedFetch(secret, new URL(registryPaths.nodes, edgeUrl));
     const text = await res.text();
-    if (res.status !== 200) throw new Error(`GET ${mediaPaths.nodes} -> ${res.status} ${text.slice(0, 300)}`);
+    if (res.status !== 200) throw new Error(`GET ${registryPaths.nodes} -> ${res.status} ${text.slice(0, 300)}`);
     return MediaNodesResponse.parse(JSON.parse(text)).nodes;
   };
   let last: MediaNodeStatus[] | string = "no answer yet";
