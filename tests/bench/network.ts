@@ -1,0 +1,167 @@
+// Benchmark: an SFU call of two Chromium pages (fake camera; Alice also sends her fake
+// microphone) under impairment, with the client's loss protection on (NACK + RTX for video,
+// Opus in-band FEC and DTX) beside the same call with it off (every remote description stripped
+// of `nack` feedback and `useinbandfec`, tests/network/support/rtc-stats.ts), so the gain is a ratio.
+//
+//   node tests/bench/network.ts [runs] [seconds]   (default 3 runs of each, 20 s of loss each)
+//
+// 1. 5 % random loss each way on the media (iptables statistic, tests/network/support/impair.ts)
+//    for `seconds`: Bob's freezes per minute and total freeze time of Alice's video (inbound-rtp
+//    freezeCount, totalFreezesDuration), frames per second, and the share of Alice's audio that
+//    Bob's jitter buffer concealed (concealedSamples / totalSamplesReceived).
+// 2. A 5 s blackout of the media (DROP both ways), then restore: time until Bob decodes Alice's
+//    video again (p50 over the runs).
+// Runs inside a loopback-only network namespace (root + unshare), like the network suite; run it
+// under the shared heavy-run lock. Received bitrate per participant in a 4-person call with
+// receiver-driven layers is not measured here yet (those layers are not on main).
+import { fileURLToPath } from "node:url";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "../e2e/support/browser.ts";
+import { closeAll, type Participant, startCall } from "../network/support/call.ts";
+import { blackout, loss } from "../network/support/impair.ts";
+import { MediaRelay } from "../network/support/media-relay.ts";
+import { NETWORK_ENV } from "../network/support/servers.ts";
+import { startRelayedSfu } from "../network/support/start-servers.ts";
+import { ensureWebBuilt } from "../support/browser-suite.ts";
+import { insideNamespace, runInLoopbackNamespace } from "../support/netns.ts";
+import { stopAllChildren } from "../support/processes.ts";
+import { summary } from "./harness.ts";
+
+const runs = Math.max(1, Number(process.argv[2] ?? 3) || 3);
+const seconds = Math.max(5, Number(process.argv[3] ?? 20) || 20);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface LossRun {
+  freezesPerMin: number;
+  freezeSeconds: number;
+  fps: number;
+  concealedPct: number;
+}
+
+async function aliceAsSeenByBob(bob: Participant) {
+  const stats = await bob.stats();
+  const video = stats.video.find((v) => v.user === "Alice");
+  const audio = stats.audio[0];
+  if (video === undefined || audio === undefined)
+    throw new Error(`Bob receives no media from Alice: ${JSON.stringify(stats)}`);
+  return { video, audio };
+}
+
+async function lossRun(people: Participant[], port: number): Promise<LossRun> {
+  const bob = people[1] as Participant;
+  const before = await aliceAsSeenByBob(bob);
+  const startedAt = Date.now();
+  const undo = loss({ ip: NETWORK_ENV.relayIp, port }, 5);
+  try {
+    await sleep(seconds * 1000);
+  } finally {
+    await undo();
+  }
+  const after = await aliceAsSeenByBob(bob);
+  const minutes = (Date.now() - startedAt) / 60_000;
+  const samples = after.audio.totalSamplesReceived - before.audio.totalSamplesReceived;
+  return {
+    freezesPerMin: (after.video.freezeCount - before.video.freezeCount) / minutes,
+    freezeSeconds: after.video.totalFreezesDuration - before.video.totalFreezesDuration,
+    fps: (after.video.framesDecoded - before.video.framesDecoded) / (minutes * 60),
+    concealedPct:
+      samples > 0 ? (100 * (after.audio.concealedSamples - before.audio.concealedSamples)) / samples : Number.NaN,
+  };
+}
+
+/** Restore after a 5 s blackout -> Bob decodes a new frame of Alice's video, in ms. */
+async function blackoutRun(people: Participant[], port: number): Promise<number> {
+  const bob = people[1] as Participant;
+  const undo = blackout({ ip: NETWORK_ENV.relayIp, port });
+  try {
+    await sleep(5000);
+  } finally {
+    await undo();
+  }
+  const restoredAt = Date.now();
+  const frames = (await aliceAsSeenByBob(bob)).video.framesDecoded;
+  for (;;) {
+    const now = await aliceAsSeenByBob(bob).catch(() => undefined);
+    if (now !== undefined && now.video.framesDecoded > frames + 1) return Date.now() - restoredAt;
+    if (Date.now() - restoredAt > 60_000) throw new Error("video did not come back within 60 s of the restore");
+    await sleep(50);
+  }
+}
+
+interface Figures {
+  loss: LossRun[];
+  recovery: number[];
+}
+
+/** One call in a fresh room: the loss window, a pause, then the blackout. */
+async function measure(browser: Browser, edgeUrl: string, port: number, protectionOff: boolean, into: Figures) {
+  const room = `bench-net-${protectionOff ? "off" : "on"}-${Date.now().toString(36)}`;
+  const people = await startCall(browser, edgeUrl, room, ["Alice", "Bob"], { speakers: ["Alice"], protectionOff });
+  try {
+    await sleep(3000); // past the first seconds' bandwidth ramp-up
+    into.loss.push(await lossRun(people, port));
+    await sleep(3000);
+    into.recovery.push(await blackoutRun(people, port));
+  } finally {
+    await closeAll(people);
+  }
+}
+
+const median = (values: number[]) => summary(values).p50;
+const f1 = (n: number) => n.toFixed(1);
+
+async function main(): Promise<number> {
+  if (!insideNamespace()) {
+    if (!ensureWebBuilt()) return 1;
+    const code = await runInLoopbackNamespace(fileURLToPath(import.meta.url), process.argv.slice(2));
+    if (code !== null) return code;
+    console.error("[bench] network.ts needs root and unshare (it impairs a private namespace's loopback only)");
+    return 1;
+  }
+  let browser: Browser | undefined;
+  let relay: MediaRelay | undefined;
+  try {
+    const { edge, rtcPort } = await startRelayedSfu("bench-network", 2);
+    relay = await MediaRelay.start({
+      listen: { ip: NETWORK_ENV.relayIp, port: rtcPort },
+      target: { ip: "127.0.0.1", port: rtcPort },
+    });
+    browser = await launchChromium("accept");
+    // Alternate so that drifting load on this shared machine hits both alike.
+    const on: Figures = { loss: [], recovery: [] };
+    const off: Figures = { loss: [], recovery: [] };
+    for (let i = 0; i < runs; i++) {
+      for (const [into, protectionOff] of [
+        [off, true],
+        [on, false],
+      ] as const) {
+        await measure(browser, edge.url, rtcPort, protectionOff, into);
+      }
+    }
+    const row = (name: string, x: Figures) => {
+      const l = x.loss;
+      return `${name.padEnd(34)}${f1(median(l.map((r) => r.freezesPerMin))).padStart(9)}${f1(median(l.map((r) => r.freezeSeconds))).padStart(11)}${f1(median(l.map((r) => r.fps))).padStart(8)}${f1(median(l.map((r) => r.concealedPct))).padStart(12)}${String(Math.round(median(x.recovery))).padStart(14)}`;
+    };
+    console.log(
+      `\nSFU call, 2 Chromium pages, 5 % loss each way for ${seconds} s, then a 5 s blackout; medians of ${runs} runs`,
+    );
+    console.log(
+      `${"".padEnd(34)}${"freezes/min".padStart(9)}${"frozen s".padStart(11)}${"fps".padStart(8)}${"concealed %".padStart(12)}${"recovery ms".padStart(14)}`,
+    );
+    console.log(row("baseline: protection off", off));
+    console.log(row("huddle: NACK+RTX, Opus FEC+DTX", on));
+    const ratio = (a: number, b: number) => (b === 0 ? "n/a" : `${(a / b).toFixed(2)}x`);
+    const m = (x: Figures, k: keyof LossRun) => median(x.loss.map((r) => r[k]));
+    console.log(
+      `ratios (huddle / baseline): freezes/min ${ratio(m(on, "freezesPerMin"), m(off, "freezesPerMin"))}, frozen time ${ratio(m(on, "freezeSeconds"), m(off, "freezeSeconds"))}, concealed ${ratio(m(on, "concealedPct"), m(off, "concealedPct"))}, recovery ${ratio(median(on.recovery), median(off.recovery))}`,
+    );
+    console.log(`every run: ${JSON.stringify({ on, off })}`);
+    return 0;
+  } finally {
+    await browser?.close();
+    await relay?.close();
+    await stopAllChildren();
+  }
+}
+
+process.exit(await main());

@@ -1,0 +1,28 @@
+// The media node and edge every network call goes through (tests/network/run.ts and
+// tests/bench/network.ts): the node listens on 127.0.0.1:PORT and announces 127.0.0.2:PORT,
+// where the caller's relay (./media-relay.ts) forwards to it.
+import { randomBytes } from "node:crypto";
+import { type Edge, startEdge } from "../../support/edge.ts";
+import { mediaNodeAvailable, startTestMediaNode } from "../../support/media-nodes.ts";
+import { reservePort } from "../../support/ports.ts";
+import { NETWORK_ENV } from "./servers.ts";
+
+export async function startRelayedSfu(name: string, maxParticipants = 4): Promise<{ edge: Edge; rtcPort: number }> {
+  const missing = mediaNodeAvailable();
+  if (missing !== undefined) throw new Error(`no media node can run here: ${missing}`);
+  const secret = randomBytes(32).toString("hex");
+  const rtcPort = await reservePort({ udp: true });
+  const media = await startTestMediaNode(`${name}-media-node`, secret, {
+    env: {
+      MEDIA_NODE_RTC_LISTEN_IP: "127.0.0.1",
+      MEDIA_NODE_ANNOUNCED_IP: NETWORK_ENV.relayIp,
+      MEDIA_NODE_RTC_PORT_MIN: String(rtcPort),
+    },
+  });
+  const edge = await startEdge(name, {
+    MAX_PARTICIPANTS: String(maxParticipants),
+    MEDIA_NODES: media.url,
+    MEDIA_NODE_SECRET: secret,
+  });
+  return { edge, rtcPort };
+}
