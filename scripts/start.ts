@@ -10,7 +10,8 @@ import { createRequire } from "node:module";
 import { networkInterfaces } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureLocalSecret } from "./lib/dev-vars.ts";
+import { parseApiKeys } from "@huddle/protocol/access";
+import { ensureLocalSecret, readDotenv } from "./lib/dev-vars.ts";
 import { isPortFree, isUdpPortFree, waitForHealthy } from "./lib/ports.ts";
 import { type Service, startService, stopAll } from "./lib/processes.ts";
 import { wranglerEnv } from "./lib/wrangler-env.ts";
@@ -57,6 +58,8 @@ const withMedia = env.HUDDLE_NO_MEDIA !== "1";
 const verbose = env.HUDDLE_START_VERBOSE === "1";
 const mediaUrl = `http://127.0.0.1:${mediaPort}`;
 const edgeUrl = `http://${edgeHost}:${edgePort}`;
+/** HUDDLE_API_KEYS: API_KEYS for this run (opt-in; a lasting setting belongs in .dev.vars). */
+const apiKeys = env.HUDDLE_API_KEYS?.trim() || undefined;
 /** Set once a stop signal arrived: whatever fails from then on is us stopping things. */
 let stopping = false;
 
@@ -73,8 +76,24 @@ function workerBinary(): string {
   return join(dirname(entry), "..", "..", "worker", "out", "Release", "mediasoup-worker");
 }
 
+/** Whether join tokens are required, and where the keys come from; fails on keys the edge would refuse. */
+function accessMode(): string {
+  const devVars = readDotenv(join(root, ".dev.vars")).API_KEYS?.trim() || undefined;
+  const [raw, from] = apiKeys !== undefined ? [apiKeys, "from HUDDLE_API_KEYS"] : [devVars, "set in .dev.vars"];
+  if (raw === undefined) return "rooms are open (no API_KEYS)";
+  try {
+    parseApiKeys(raw);
+  } catch (error) {
+    fail(
+      `${(error as Error).message.replace(/^API_KEYS/, `API_KEYS (${from})`)}: use key:secret pairs, comma-separated.`,
+    );
+  }
+  return `join tokens required (API_KEYS ${from}): mint one with \`npm run token -- --room R --user U\``;
+}
+
 async function preflight(): Promise<void> {
   if (!existsSync(join(root, "node_modules", "wrangler"))) fail("Dependencies are missing: run `npm install` first.");
+  accessMode();
   const busy = async (what: string, variable: string, p: number, udp = false) => {
     if (
       (await isPortFree(p, host === "localhost" ? "127.0.0.1" : host)) &&
@@ -166,6 +185,8 @@ function startEdge(): Service {
   // Quiet: no line per request (wrangler's info level), only its warnings and errors.
   if (!verbose) args.push("--log-level", "warn");
   if (withMedia) args.push("--var", `MEDIA_NODES:${mediaUrl}`);
+  // Overrides .dev.vars for this run (it shows in the process list: local development only).
+  if (apiKeys !== undefined) args.push("--var", `API_KEYS:${apiKeys}`);
   return startService("edge", process.execPath, args, {
     cwd: root,
     // web/dist is built above: not again by wrangler.toml's [build] step.
@@ -214,6 +235,7 @@ async function main(): Promise<void> {
   const mode = withMedia ? `calls go through the media node at ${mediaUrl}` : "peer-to-peer calls only";
   console.log(`\n  huddle is running (${mode}).`);
   console.log(`  Open http://${shown}:${edgePort}/ in two browser tabs. Ctrl-C stops it.`);
+  console.log(`  Access: ${accessMode()}.`);
   if (!verbose) console.log("  (HUDDLE_START_VERBOSE=1 npm start prints every request and log line.)");
   console.log("");
 

@@ -12,6 +12,8 @@ export type HttpErrorCode =
   | "config-invalid"
   | "media-disabled"
   | "unauthorized"
+  | "forbidden"
+  | "conflict"
   | "invalid-body"
   | "internal";
 

@@ -1,10 +1,15 @@
 import { canonicalRoomId, ROOM_SOCKET_ROUTE, RoomId, registryPaths } from "@huddle/protocol";
 import { Hono } from "hono";
+import { recordingNotices } from "./api/recording-notices.ts";
+import { roomApi } from "./api/room-api.ts";
+import { roomPreview } from "./api/room-preview.ts";
 import { originAllowed } from "./config.ts";
 import type { Env } from "./env.ts";
 import { type EdgeVars, jsonError, withConfig } from "./http.ts";
+import { nodeEventsRoute } from "./media/node-events-route.ts";
 import { REGISTRY_NAME } from "./media/registry.ts";
 
+export { RoomDirectory } from "./api/room-directory.ts";
 export { MediaRegistry } from "./media/registry.ts";
 export { Room } from "./room/room.ts";
 
@@ -38,6 +43,16 @@ const toRegistry = (c: { env: Env; req: { raw: Request } }) =>
   c.env.MEDIA_REGISTRY.getByName(REGISTRY_NAME).fetch(c.req.raw);
 app.post(registryPaths.announce, toRegistry);
 app.get(registryPaths.nodes, toRegistry);
+
+// What the lobby tells a person before they join (whether the room is being recorded).
+app.route("/", roomPreview);
+// Media nodes tell a room that one of its recordings is finished (signed like an announcement).
+app.route("/", recordingNotices);
+// Media nodes push what happened in their rooms (speakers, scores, closures), batched and signed.
+app.route("/", nodeEventsRoute);
+
+// The room API for the deployer's backend (its own authentication: an API token).
+app.route("/", roomApi);
 
 // Everything else under the Worker's routes (see run_worker_first) is an API path that does not exist.
 app.all("/rooms/*", () => jsonError(404, "not-found", "no such endpoint"));

@@ -47,6 +47,22 @@ export const ConfigSchema = z
     allowPlain: boolean.default(false),
     metricsToken: z.string().min(16, "must be at least 16 characters").optional(),
     announceIntervalMs: integer(1000, 600_000).default(10_000),
+    eventsFlushMs: integer(10, 10_000).default(150),
+    iceConsentTimeoutS: integer(0, 600).default(30),
+    iceDisconnectedCloseMs: integer(100, 600_000).default(30_000),
+    recordingsDir: z.string().min(1).optional(),
+    recordingsMinFreeMb: integer(0, 10_000_000).default(500),
+    ffmpegPath: z.string().min(1).default("ffmpeg"),
+    gstLaunchPath: z.string().min(1).default("gst-launch-1.0"),
+    recordingsDiskCheckMs: integer(100, 600_000).default(5000),
+    s3Endpoint: httpUrl.optional(),
+    s3Bucket: z.string().min(1).optional(),
+    s3Region: z.string().min(1).default("us-east-1"),
+    s3AccessKeyId: z.string().min(1).optional(),
+    s3SecretAccessKey: z.string().min(1).optional(),
+    s3Prefix: z.string().max(512).default(""),
+    s3ForcePathStyle: boolean.default(false),
+    s3KeepLocal: boolean.default(true),
   })
   .superRefine((c, ctx) => {
     if (c.rtcPortMin !== 0 && (c.rtcPortMin < 1024 || c.rtcPortMin + c.workers - 1 > 65535)) {
@@ -55,6 +71,14 @@ export const ConfigSchema = z
         path: ["rtcPortMin"],
         message: `must be 0 (any free port) or leave room for ${c.workers} ports between 1024 and 65535`,
       });
+    }
+  })
+  .superRefine((c, ctx) => {
+    if ((c.s3AccessKeyId === undefined) !== (c.s3SecretAccessKey === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["s3SecretAccessKey"], message: "set both S3 keys, or neither" });
+    }
+    if (c.s3Bucket !== undefined && c.recordingsDir === undefined) {
+      ctx.addIssue({ code: "custom", path: ["s3Bucket"], message: "uploads need MEDIA_NODE_RECORDINGS_DIR" });
     }
   })
   .transform((c) => ({
@@ -80,6 +104,22 @@ export const ENV_NAMES = {
   allowPlain: "MEDIA_NODE_ALLOW_PLAIN",
   metricsToken: "MEDIA_NODE_METRICS_TOKEN",
   announceIntervalMs: "MEDIA_NODE_ANNOUNCE_INTERVAL_MS",
+  eventsFlushMs: "MEDIA_NODE_EVENTS_FLUSH_MS",
+  iceConsentTimeoutS: "MEDIA_NODE_ICE_CONSENT_TIMEOUT_S",
+  iceDisconnectedCloseMs: "MEDIA_NODE_ICE_DISCONNECTED_CLOSE_MS",
+  recordingsDir: "MEDIA_NODE_RECORDINGS_DIR",
+  recordingsMinFreeMb: "MEDIA_NODE_RECORDINGS_MIN_FREE_MB",
+  ffmpegPath: "MEDIA_NODE_FFMPEG",
+  gstLaunchPath: "MEDIA_NODE_GST_LAUNCH",
+  recordingsDiskCheckMs: "MEDIA_NODE_RECORDINGS_DISK_CHECK_MS",
+  s3Endpoint: "MEDIA_NODE_S3_ENDPOINT",
+  s3Bucket: "MEDIA_NODE_S3_BUCKET",
+  s3Region: "MEDIA_NODE_S3_REGION",
+  s3AccessKeyId: "MEDIA_NODE_S3_ACCESS_KEY_ID",
+  s3SecretAccessKey: "MEDIA_NODE_S3_SECRET_ACCESS_KEY",
+  s3Prefix: "MEDIA_NODE_S3_PREFIX",
+  s3ForcePathStyle: "MEDIA_NODE_S3_FORCE_PATH_STYLE",
+  s3KeepLocal: "MEDIA_NODE_S3_KEEP_LOCAL",
 } as const satisfies Record<keyof MediaNodeOptions, string>;
 
 export class ConfigError extends Error {

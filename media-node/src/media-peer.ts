@@ -1,5 +1,12 @@
 import { EventEmitter } from "node:events";
-import type { AppData, ConnectPlainTransportRequest, DtlsParameters, PeerState } from "@huddle/protocol";
+import type {
+  AppData,
+  ConnectPlainTransportRequest,
+  ConsumerLayers,
+  DtlsParameters,
+  IceParameters,
+  PeerState,
+} from "@huddle/protocol";
 import type { types } from "mediasoup";
 import { ApiError, mediaCall, notFound } from "./errors.ts";
 
@@ -55,6 +62,14 @@ export class PeerTransport {
     const transport = this.transport;
     if (transport.type !== "webrtc") throw new ApiError(400, "invalid-body", "this is a plain transport");
     await this.#connectOnce(() => transport.connect({ dtlsParameters: dtlsParameters as types.DtlsParameters }));
+  }
+
+  /** New ICE parameters for a WebRTC transport (the browser restarts ICE with them). */
+  async restartIce(): Promise<IceParameters> {
+    const transport = this.transport;
+    if (transport.type !== "webrtc") throw new ApiError(409, "invalid-state", "a plain transport has no ICE");
+    const iceParameters = await mediaCall(() => transport.restartIce());
+    return iceParameters as IceParameters;
   }
 
   async connectPlain(request: ConnectPlainTransportRequest): Promise<void> {
@@ -129,6 +144,30 @@ export class MediaPeer {
     const entry = this.#consumers.get(id);
     if (entry === undefined) throw notFound(`consumer ${id} of peer ${this.id}`);
     return entry;
+  }
+
+  /**
+   * Sets the layers one of this peer's consumers should forward (simulcast and SVC consumers; a
+   * simple one has a single stream and keeps it) and, when given, its priority.
+   */
+  async setConsumerLayers(
+    id: string,
+    layers: { spatialLayer: number; temporalLayer?: number | undefined },
+    priority?: number,
+  ): Promise<{ consumerId: string; preferredLayers?: ConsumerLayers; priority: number }> {
+    const { consumer } = this.consumer(id);
+    if (consumer.type === "simulcast" || consumer.type === "svc") {
+      const wanted: types.ConsumerLayers = { spatialLayer: layers.spatialLayer };
+      if (layers.temporalLayer !== undefined) wanted.temporalLayer = layers.temporalLayer;
+      await mediaCall(() => consumer.setPreferredLayers(wanted));
+    }
+    if (priority !== undefined) await mediaCall(() => consumer.setPriority(priority));
+    const preferredLayers = layersOf(consumer);
+    return {
+      consumerId: id,
+      ...(preferredLayers === undefined ? {} : { preferredLayers }),
+      priority: consumer.priority,
+    };
   }
 
   /** The producers sent on one of this peer's transports. */
@@ -209,18 +248,32 @@ export class MediaPeer {
         paused: producer.paused,
         ...(appData === undefined ? {} : { appData }),
       })),
-      consumers: [...this.#consumers.values()].map(({ consumer, transportId }) => ({
-        id: consumer.id,
-        transportId,
-        producerId: consumer.producerId,
-        kind: consumer.kind,
-        paused: consumer.paused,
-        producerPaused: consumer.producerPaused,
-      })),
+      consumers: [...this.#consumers.values()].map(({ consumer, transportId }) => {
+        const preferredLayers = layersOf(consumer);
+        return {
+          id: consumer.id,
+          transportId,
+          producerId: consumer.producerId,
+          kind: consumer.kind,
+          paused: consumer.paused,
+          producerPaused: consumer.producerPaused,
+          ...(preferredLayers === undefined ? {} : { preferredLayers }),
+          priority: consumer.priority,
+        };
+      }),
     };
   }
 
   #emitIfEmpty(): void {
     if (this.empty) this.observer.emit("empty");
   }
+}
+
+/** A consumer's preferred layers as the API shows them (none for a simple consumer). */
+function layersOf(consumer: types.Consumer): ConsumerLayers | undefined {
+  const layers = consumer.preferredLayers;
+  if (layers === undefined) return undefined;
+  return layers.temporalLayer === undefined
+    ? { spatialLayer: layers.spatialLayer }
+    : { spatialLayer: layers.spatialLayer, temporalLayer: layers.temporalLayer };
 }

@@ -1,5 +1,7 @@
 import { EventEmitter } from "node:events";
 import type {
+  ConsumeManyRequest,
+  ConsumeManyResponse,
   ConsumeRequest,
   ConsumeResponse,
   CreatePlainTransportRequest,
@@ -25,6 +27,12 @@ export type MediaRoomOptions = {
   announcedIp: string;
   events: EventLog;
   log: Logger;
+  /** ICE consent timeout of WebRTC transports, in seconds (mediasoup's default 30; 0 disables it). */
+  iceConsentTimeoutS?: number;
+  /** A WebRTC transport whose ICE stays disconnected this long is closed (default ICE_DISCONNECTED_CLOSE_MS). */
+  iceDisconnectedCloseMs?: number;
+  /** Called with every new room's router, before anything is in it (node events: events/room-watch.ts). */
+  watch?: ((roomId: string, router: types.Router) => void) | undefined;
 };
 
 /**
@@ -36,6 +44,8 @@ export type MediaRoomCloseReason = "closed" | "worker-closed" | "worker-died" | 
 export type MediaRoomObserverEvents = {
   /** Emitted once, whatever closed the room. */
   close: [reason: MediaRoomCloseReason];
+  /** A producer was added (the recorder follows them). */
+  producer: [entry: ProducerEntry];
 };
 
 type FailureReason = "dtls-failed" | "dtls-closed" | "ice-disconnected";
@@ -67,6 +77,7 @@ export class MediaRoom {
     this.worker = worker;
     this.#options = options;
     router.observer.once("close", () => this.#routerClosed());
+    options.watch?.(id, router);
   }
 
   get closed(): boolean {
@@ -91,6 +102,9 @@ export class MediaRoom {
         enableSctp: sctp,
         ...(sctp ? { numSctpStreams: { OS: 1024, MIS: 1024 } } : {}),
         initialAvailableOutgoingBitrate: 1_000_000,
+        ...(this.#options.iceConsentTimeoutS === undefined
+          ? {}
+          : { iceConsentTimeout: this.#options.iceConsentTimeoutS }),
         appData: { roomId: this.id, peerId, direction: request.direction },
       }),
     );
@@ -151,6 +165,7 @@ export class MediaRoom {
     const producerEntry = peer.addProducer(producer, entry.id, request.appData);
     this.#producers.set(producer.id, producerEntry);
     producer.observer.once("close", () => this.#producers.delete(producer.id));
+    this.observer.emit("producer", producerEntry);
     return { id: producer.id, kind: producer.kind };
   }
 
@@ -162,22 +177,28 @@ export class MediaRoom {
     if (source === undefined) throw notFound(`producer ${request.producerId} in room ${this.id}`);
     const rtpCapabilities = request.rtpCapabilities as types.RtpCapabilities;
     const producerId = request.producerId;
-    if (!(await mediaCall(() => this.router.canConsume({ producerId, rtpCapabilities })))) {
-      throw new ApiError(
-        409,
-        "cannot-consume",
-        `the given rtpCapabilities cannot receive producer ${producerId} (${source.producer.kind})`,
-      );
-    }
     const { peer } = entry;
-    const consumer = await mediaCall(() =>
-      entry.transport.consume({
-        producerId,
-        rtpCapabilities,
-        paused: true,
-        appData: { roomId: this.id, peerId: peer.id },
-      }),
-    );
+    // No separate router.canConsume(): consume() makes the same check (after cloning and normalizing the
+    // capabilities once more) and says so with an UnsupportedError.
+    const consumer = await mediaCall(async () => {
+      try {
+        return await entry.transport.consume({
+          producerId,
+          rtpCapabilities,
+          paused: true,
+          appData: { roomId: this.id, peerId: peer.id },
+        });
+      } catch (error) {
+        if (error instanceof Error && error.name === "UnsupportedError") {
+          throw new ApiError(
+            409,
+            "cannot-consume",
+            `the given rtpCapabilities cannot receive producer ${producerId} (${source.producer.kind})`,
+          );
+        }
+        throw error;
+      }
+    });
     if (consumer.closed) throw new ApiError(409, "invalid-state", `consumer ${consumer.id} closed meanwhile`);
     peer.addConsumer(consumer, entry.id);
     const response: ConsumeResponse = {
@@ -191,6 +212,43 @@ export class MediaRoom {
     };
     if (source.appData !== undefined) response.appData = source.appData;
     return response;
+  }
+
+  /**
+   * `consume` of each producer, all at once; one producer's failure (an ApiError: not found,
+   * cannot-consume, rejected) is listed and does not stop the others. The transport's own
+   * problems (wrong direction) fail the whole call, as for a single consume.
+   */
+  async consumeMany(entry: PeerTransport, request: ConsumeManyRequest): Promise<ConsumeManyResponse> {
+    if (entry.direction !== "recv") {
+      throw new ApiError(409, "wrong-direction", `transport ${entry.id} is a send transport`);
+    }
+    const { rtpCapabilities } = request;
+    const results = await Promise.all(
+      request.producerIds.map((producerId) =>
+        this.consume(entry, { producerId, rtpCapabilities }).then(
+          (consumer) => ({ ok: true as const, consumer }),
+          (error: unknown) => {
+            if (!(error instanceof ApiError)) throw error;
+            return {
+              ok: false as const,
+              failure: { id: producerId, error: { code: error.code, message: error.message } },
+            };
+          },
+        ),
+      ),
+    );
+    const response: ConsumeManyResponse = { consumers: [], failed: [] };
+    for (const result of results) {
+      if (result.ok) response.consumers.push(result.consumer);
+      else response.failed.push(result.failure);
+    }
+    return response;
+  }
+
+  /** Every live producer of the room. */
+  producers(): ProducerEntry[] {
+    return [...this.#producers.values()];
   }
 
   /** Closes every transport (so every producer and consumer) of a peer; zeros when it has none. */
@@ -284,7 +342,8 @@ export class MediaRoom {
     transport.on("icestatechange", (state) => {
       clearTimeout(iceTimer);
       if (state === "disconnected") {
-        iceTimer = setTimeout(() => this.#fail(entry, "ice-disconnected"), ICE_DISCONNECTED_CLOSE_MS);
+        const closeMs = this.#options.iceDisconnectedCloseMs ?? ICE_DISCONNECTED_CLOSE_MS;
+        iceTimer = setTimeout(() => this.#fail(entry, "ice-disconnected"), closeMs);
         iceTimer.unref();
       }
     });

@@ -2,14 +2,24 @@ import type { AddressInfo } from "node:net";
 import { type AnnounceRequest, ReplayGuard } from "@huddle/protocol";
 import * as mediasoup from "mediasoup";
 import { Announcer } from "./announce.ts";
+import { batchRoute } from "./api/batch-route.ts";
 import { nodeRoutes } from "./api/node-routes.ts";
 import { roomRoutes } from "./api/room-routes.ts";
+import type { Route } from "./api/router.ts";
 import { createApiServer } from "./api/server.ts";
 import { type MediaNodeConfig, type MediaNodeOptions, parseConfig } from "./config.ts";
+import { forwardClosures } from "./events/closures.ts";
+import { EdgeEvents } from "./events/edge-events.ts";
+import { watchRoom } from "./events/room-watch.ts";
 import { EventLog } from "./events.ts";
 import { loadSnapshot } from "./load.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { HttpMetrics } from "./metrics.ts";
+import { serveDownload } from "./recording/download.ts";
+import { FinishedNotices } from "./recording/finished-notice.ts";
+import { Recordings } from "./recording/recordings.ts";
+import { recordingRoutes } from "./recording/routes.ts";
+import { RecordingUploader } from "./recording/upload.ts";
 import { RoomTable } from "./room-table.ts";
 import { WorkerPool } from "./workers.ts";
 
@@ -55,10 +65,48 @@ export async function startMediaNode(options: MediaNodeOptions, log?: Logger): P
     log: logger,
   });
   await pool.start();
+  /** The URL the node announces, once it listens (recording-finished notices and node events carry it). */
+  let announcedUrl: string | undefined;
+  const edgeEvents =
+    config.edgeUrl === undefined
+      ? undefined
+      : new EdgeEvents({
+          edgeUrl: config.edgeUrl,
+          secret: config.secret,
+          nodeUrl: () => announcedUrl,
+          flushMs: config.eventsFlushMs,
+          log: logger,
+        });
+  if (edgeEvents !== undefined) forwardClosures(events, (event) => edgeEvents.push(event));
   const rooms = new RoomTable(pool, {
     rtcListenIp: config.rtcListenIp,
     announcedIp: config.announcedIp,
     events,
+    log: logger,
+    iceConsentTimeoutS: config.iceConsentTimeoutS,
+    iceDisconnectedCloseMs: config.iceDisconnectedCloseMs,
+    watch:
+      edgeEvents &&
+      ((roomId, router) => watchRoom({ roomId, router, emit: (event) => edgeEvents.push(event), log: logger })),
+  });
+  const notices =
+    config.edgeUrl === undefined
+      ? undefined
+      : new FinishedNotices({
+          edgeUrl: config.edgeUrl,
+          secret: config.secret,
+          nodeUrl: () => announcedUrl,
+          log: logger,
+        });
+  const recordings = new Recordings({
+    rooms,
+    dir: config.recordingsDir,
+    ffmpegPath: config.ffmpegPath,
+    gstLaunchPath: config.gstLaunchPath,
+    minFreeBytes: config.recordingsMinFreeMb * 1_000_000,
+    diskCheckMs: config.recordingsDiskCheckMs,
+    uploader: uploaderOf(config, logger),
+    notices,
     log: logger,
   });
   const http = new HttpMetrics();
@@ -69,12 +117,17 @@ export async function startMediaNode(options: MediaNodeOptions, log?: Logger): P
     rooms.drain();
     await announcer?.announceNow();
   };
+  const routes: Route[] = [
+    ...nodeRoutes({ pool, events, http, load, drain }),
+    ...roomRoutes({ rooms, allowPlain: config.allowPlain }),
+    ...recordingRoutes(recordings),
+  ];
+  routes.push(batchRoute(() => routes, logger));
   const server = createApiServer({
-    routes: [
-      ...nodeRoutes({ pool, events, http, load, drain }),
-      ...roomRoutes({ rooms, allowPlain: config.allowPlain }),
-    ],
+    routes,
     auth: { secret: config.secret, replay: new ReplayGuard(), metricsToken: config.metricsToken },
+    downloads: (req, res, path, query) =>
+      serveDownload(req, res, path, query, { dir: config.recordingsDir, secret: config.secret, log: logger }),
     metrics: http,
     log: logger,
     health: () => ({ ok: pool.alive.length > 0, workers: pool.alive.length }),
@@ -96,6 +149,7 @@ export async function startMediaNode(options: MediaNodeOptions, log?: Logger): P
   const port = (server.address() as AddressInfo).port;
   const url = `http://${hostForUrl(config.host)}:${port}`;
   const publicUrl = config.publicUrl ?? url;
+  announcedUrl = publicUrl;
 
   const announcement = async (): Promise<AnnounceRequest> => {
     const snapshot = await load();
@@ -146,13 +200,34 @@ export async function startMediaNode(options: MediaNodeOptions, log?: Logger): P
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), 1000).unref();
         });
+        await recordings.stopAll();
+        notices?.close();
         rooms.closeAll();
+        await edgeEvents?.close();
         await pool.close();
         logger.info("media node closed");
       })();
       return closing;
     },
   };
+}
+
+/** The S3 uploader when MEDIA_NODE_S3_BUCKET is set. */
+function uploaderOf(config: MediaNodeConfig, log: Logger): RecordingUploader | undefined {
+  if (config.s3Bucket === undefined) return undefined;
+  return new RecordingUploader(
+    {
+      endpoint: config.s3Endpoint,
+      bucket: config.s3Bucket,
+      region: config.s3Region,
+      accessKeyId: config.s3AccessKeyId,
+      secretAccessKey: config.s3SecretAccessKey,
+      prefix: config.s3Prefix,
+      forcePathStyle: config.s3ForcePathStyle,
+      keepLocal: config.s3KeepLocal,
+    },
+    log,
+  );
 }
 
 function isLoopbackUrl(url: string): boolean {

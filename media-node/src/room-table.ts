@@ -1,16 +1,9 @@
 import { MEDIA_CODECS } from "./codecs.ts";
 import { ApiError, notFound } from "./errors.ts";
-import type { EventLog } from "./events.ts";
-import type { Logger } from "./log.ts";
-import { MediaRoom, type MediaRoomCloseReason } from "./media-room.ts";
+import { MediaRoom, type MediaRoomCloseReason, type MediaRoomOptions } from "./media-room.ts";
 import type { WorkerHandle, WorkerPool } from "./workers.ts";
 
-export type RoomTableOptions = {
-  rtcListenIp: string;
-  announcedIp: string;
-  events: EventLog;
-  log: Logger;
-};
+export type RoomTableOptions = MediaRoomOptions;
 
 type LostRoom = { reason: "worker-died" | "router-closed"; pid: number; at: number };
 

@@ -25,10 +25,29 @@ export const ERROR_CODES = [
   "media-unavailable",
   /** A transport, producer or consumer id that does not exist (or is not yours). */
   "not-found",
+  /**
+   * `restart-ice` (or another request) named a transport of yours that the media node already
+   * closed (its ICE or DTLS failed for too long): create a new transport and move what it
+   * carried onto it (_extension_).
+   */
+  "transport-closed",
   /** The socket sends faster than its token bucket allows. */
   "rate-limited",
-  /** A join token was required and missing or wrong, or a claim does not match the server's view. */
+  /**
+   * A join token was required and missing or wrong, or a claim does not match the server's view,
+   * or the sender's grants do not allow the message.
+   */
   "unauthorized",
+  /** The room is locked: only moderators (`roomAdmin`) may join. */
+  "room-locked",
+  /** A moderator denied this request to join (the lobby). */
+  "join-denied",
+  /** A moderator removed this participant; the same token cannot join again until it expires. */
+  "removed",
+  /** `start-recording` while the room is already being recorded. */
+  "recording-active",
+  /** `stop-recording` while the room is not being recorded. */
+  "not-recording",
   /** Something failed on the server side; the request may be retried. */
   "internal",
 ] as const;

@@ -2,6 +2,9 @@ import { z } from "zod";
 import {
   CHAT_TEXT_MAX_LENGTH,
   ICE_CANDIDATE_MAX_LENGTH,
+  MAX_CONSUMER_PRIORITY,
+  MAX_SPATIAL_LAYER,
+  MAX_TEMPORAL_LAYER,
   MEDIA_ID_MAX_LENGTH,
   REQUEST_ID_MAX_LENGTH,
   ROOM_ID_MAX_LENGTH,
@@ -74,3 +77,21 @@ export const MediaState = z.object({
   camera: z.boolean(),
   screen: z.boolean(),
 });
+
+/**
+ * A STUN or TURN server for peer-to-peer media (RTCIceServer). The edge hands out TURN servers
+ * with short-lived credentials in `joined.iceServers` (_extension_).
+ */
+export const IceServer = z.object({
+  urls: z.union([z.string().max(512), z.array(z.string().max(512)).min(1).max(8)]),
+  username: z.string().max(256).optional(),
+  credential: z.string().max(256).optional(),
+});
+export type IceServer = z.infer<typeof IceServer>;
+
+/** A simulcast (or SVC) spatial layer index: 0 is the lowest resolution (_extension_). */
+export const SpatialLayer = z.number().int().min(0).max(MAX_SPATIAL_LAYER);
+/** A temporal layer index: 0 is the lowest frame rate (_extension_). */
+export const TemporalLayer = z.number().int().min(0).max(MAX_TEMPORAL_LAYER);
+/** A consumer's priority on its transport: 1 (default) to 255, higher gets bandwidth first (_extension_). */
+export const ConsumerPriority = z.number().int().min(1).max(MAX_CONSUMER_PRIORITY);

@@ -1,3 +1,4 @@
+export * from "./access/grants.ts";
 export * from "./client.ts";
 export * from "./errors.ts";
 export * from "./fields.ts";
@@ -7,6 +8,11 @@ export * from "./media-auth.ts";
 export * from "./media-counts.ts";
 export * from "./media-registry.ts";
 export * from "./mediasoup.ts";
+export * from "./node-events.ts";
 export * from "./parse.ts";
+export * from "./participants.ts";
+export * from "./presence.ts";
+export * from "./recording.ts";
+export * from "./room-api.ts";
 export * from "./server.ts";
 export * from "./wire.ts";

@@ -36,8 +36,8 @@ export const CHAT_TEXT_MAX_LENGTH = 2000;
 /** Longest `requestId` a client may attach. */
 export const REQUEST_ID_MAX_LENGTH = 64;
 
-/** Longest opaque join token. */
-export const TOKEN_MAX_LENGTH = 2048;
+/** Longest join token (a JWT; tokens with metadata grow, so there is room for 8 KiB of it). */
+export const TOKEN_MAX_LENGTH = 12 * 1024;
 
 /** Longest id of a mediasoup object (transport, producer, consumer) on the wire. */
 export const MEDIA_ID_MAX_LENGTH = 64;
@@ -54,8 +54,30 @@ export const ICE_CANDIDATE_MAX_LENGTH = 1024;
  */
 export const JOIN_TIMEOUT_MS = 30_000;
 export const CLOSE_JOIN_TIMEOUT = 4008;
+/**
+ * Close code a client uses when its keepalive got no answer (the network may be down): the edge
+ * treats it like a socket that dropped (no close frame, code 1006, or an error) and keeps the
+ * membership for its reconnect grace, so a `join-room` with the `resume` secret takes it over
+ * without anyone seeing the participant leave. Any other close leaves at once.
+ */
+export const CLOSE_KEEPALIVE_TIMEOUT = 4000;
+/** Close codes that mean "dropped" (the reconnect grace applies): no close frame, a server error, the client's keepalive. */
+export const DROPPED_CLOSE_CODES: readonly number[] = [1006, 1011, CLOSE_KEEPALIVE_TIMEOUT];
+/** Default reconnect grace of the edge (`RECONNECT_GRACE_SECONDS`): how long a dropped member is kept. */
+export const DEFAULT_RECONNECT_GRACE_MS = 30_000;
 /** Close code of a socket whose username was taken over by a `join-room` with its `resume` secret. */
 export const CLOSE_REPLACED = 4009;
+/** Close code of a socket whose participant a moderator removed (the same token cannot join again). */
+export const CLOSE_REMOVED = 4010;
+/** Close code of every socket of a room a moderator (or the room API) ended. */
+export const CLOSE_ROOM_ENDED = 4011;
+/** Close code of a socket whose request to join was denied in the lobby. */
+export const CLOSE_DENIED = 4012;
+
+/** Longest participant metadata (a string the deployer's backend or a moderator sets). */
+export const METADATA_MAX_LENGTH = 4096;
+/** Longest display name from a token's `name` (shown as is; the username stays the identity). */
+export const DISPLAY_NAME_MAX_LENGTH = 128;
 
 /** Defaults a deployment can change (see the edge's configuration). */
 export const DEFAULT_MAX_PARTICIPANTS = 100;
@@ -66,3 +88,32 @@ export const DEFAULT_MAX_PARTICIPANTS = 100;
  */
 export const DEFAULT_RATE_BURST = 200;
 export const DEFAULT_RATE_PER_SECOND = 50;
+
+/**
+ * Presence (_extension_): a bucket per participant for `raise-hand` / `lower-hand`, and one for
+ * `send-reaction`, on top of the socket's own. Burst size and refill per second: a hand may go up
+ * and down a few times in a row, a reaction comes in short bursts; beyond that they are
+ * `rate-limited`, so nobody can flood everyone's screen.
+ */
+export const HAND_RATE_BURST = 6;
+export const HAND_RATE_PER_SECOND = 0.5;
+export const REACTION_RATE_BURST = 5;
+export const REACTION_RATE_PER_SECOND = 1;
+
+/**
+ * Receiver-driven layers (_extension_): the highest spatial and temporal layer index a client may
+ * ask for (`set-consumer-layers`; the media node picks the nearest layer a producer has), and the
+ * range of a consumer's priority (mediasoup's, 1-255: a higher one gets bandwidth first).
+ */
+export const MAX_SPATIAL_LAYER = 3;
+export const MAX_TEMPORAL_LAYER = 3;
+export const MAX_CONSUMER_PRIORITY = 255;
+/**
+ * `set-consumer-layers` and `pause-consumer` (each a call to the media node) have a bucket per
+ * socket of their own, on top of the socket's: burst size and refill per second. A client that
+ * pages through a large room changes a page of tiles at once; a flood is `rate-limited`.
+ */
+export const LAYER_RATE_BURST = 100;
+export const LAYER_RATE_PER_SECOND = 20;
+/** Dynacast: how long the edge gathers consumer layer changes before it tells a publisher (ms). */
+export const PRODUCER_LAYERS_DEBOUNCE_MS = 250;

@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { MediaId, RoomId, TransportDirection } from "./fields.ts";
+import { MAX_MEDIA_BATCH } from "./client.ts";
+import { ConsumerPriority, MediaId, RoomId, SpatialLayer, TemporalLayer, TransportDirection } from "./fields.ts";
 import { ObjectCounts } from "./media-counts.ts";
-import { AppData, DtlsParameters, MediaKind, RtpCapabilities, RtpParameters } from "./mediasoup.ts";
+import { AppData, DtlsParameters, IceParameters, MediaKind, RtpCapabilities, RtpParameters } from "./mediasoup.ts";
 import { serverData } from "./server.ts";
 
 /**
@@ -50,6 +51,12 @@ export const MEDIA_ERROR_CODES = [
   "invalid-state",
   /** 400: mediasoup rejected the parameters (message: mediasoup's). */
   "rejected",
+  /** 403: a recording download URL whose signature is missing or wrong. */
+  "forbidden",
+  /** 410: a recording download URL past its expiry. */
+  "expired",
+  /** 416: a recording download's Range lies outside the file. */
+  "range-not-satisfiable",
   /** 413: the body is larger than MEDIA_API_MAX_BODY_BYTES. */
   "too-large",
   /** 403: plain transports are disabled on this node (MEDIA_NODE_ALLOW_PLAIN). */
@@ -99,6 +106,10 @@ export const PeerProducerInfo = z.object({
   appData: AppData.optional(),
 });
 
+/** A consumer's spatial and temporal layer (mediasoup's ConsumerLayers). */
+export const ConsumerLayers = z.object({ spatialLayer: SpatialLayer, temporalLayer: TemporalLayer.optional() });
+export type ConsumerLayers = z.infer<typeof ConsumerLayers>;
+
 export const PeerConsumerInfo = z.object({
   id: MediaId,
   transportId: MediaId,
@@ -106,6 +117,9 @@ export const PeerConsumerInfo = z.object({
   kind: MediaKind,
   paused: z.boolean(),
   producerPaused: z.boolean(),
+  /** Simulcast and SVC consumers: the layers asked for (`consumers/layers`), and its priority (1-255). */
+  preferredLayers: ConsumerLayers.optional(),
+  priority: ConsumerPriority.optional(),
 });
 
 export const PeerState = z.object({
@@ -203,6 +217,10 @@ export type ConnectTransportRequest = z.infer<typeof ConnectTransportRequest>;
 export const ConnectTransportResponse = z.object({ transportId: MediaId });
 export type ConnectTransportResponse = z.infer<typeof ConnectTransportResponse>;
 
+/** POST .../transports/:transportId/restart-ice (WebRTC transports; body `{}`): new ICE parameters. */
+export const RestartIceResponse = z.object({ transportId: MediaId, iceParameters: IceParameters });
+export type RestartIceResponse = z.infer<typeof RestartIceResponse>;
+
 /** DELETE .../transports/:transportId */
 export const CloseTransportResponse = z.object({ transportId: MediaId, closed: z.literal(true) });
 
@@ -239,9 +257,114 @@ export const ConsumeResponse = z.object({
 });
 export type ConsumeResponse = z.infer<typeof ConsumeResponse>;
 
+/** A batch item the node could not do: the code and message a single call would have answered. */
+export const MediaBatchFailure = z.object({
+  id: MediaId,
+  error: z.object({ code: MediaErrorCode, message: z.string() }),
+});
+export type MediaBatchFailure = z.infer<typeof MediaBatchFailure>;
+
+/** Ids of one batch request, as in the client-facing batches: 1-MAX_MEDIA_BATCH, no repeats. */
+const batchIds = z
+  .array(MediaId)
+  .min(1)
+  .max(MAX_MEDIA_BATCH)
+  .refine((ids) => new Set(ids).size === ids.length, "ids must not repeat");
+
+/**
+ * POST .../transports/:transportId/consume-many — `consume` of several producers with one
+ * capabilities object; every consumer starts paused. Whatever fails for one producer (not
+ * found, cannot-consume, rejected) is listed in `failed` and does not stop the others; a
+ * failure of the transport itself (not found, wrong direction) is the usual error answer.
+ */
+export const ConsumeManyRequest = z.strictObject({
+  producerIds: batchIds,
+  rtpCapabilities: RtpCapabilities,
+});
+export type ConsumeManyRequest = z.infer<typeof ConsumeManyRequest>;
+
+export const ConsumeManyResponse = z.object({
+  consumers: z.array(ConsumeResponse),
+  /** `id` is the producer's. */
+  failed: z.array(MediaBatchFailure),
+});
+export type ConsumeManyResponse = z.infer<typeof ConsumeManyResponse>;
+
+/** POST /v1/rooms/:roomId/peers/:peerId/consumers/resume — several consumer resumes; `failed` as above. */
+export const ResumeConsumersRequest = z.strictObject({ consumerIds: batchIds });
+export type ResumeConsumersRequest = z.infer<typeof ResumeConsumersRequest>;
+
+/**
+ * POST /v1/rooms/:roomId/peers/:peerId/consumers/layers — several consumers' preferred layers
+ * (mediasoup `setPreferredLayers`) and, when given, priority (`setPriority`). A consumer that is not
+ * simulcast or SVC keeps its single stream (and answers without `preferredLayers`). `failed` as above.
+ */
+export const SetConsumerLayersRequest = z.strictObject({
+  consumers: z
+    .array(
+      z.strictObject({
+        consumerId: MediaId,
+        spatialLayer: SpatialLayer,
+        temporalLayer: TemporalLayer.optional(),
+        priority: ConsumerPriority.optional(),
+      }),
+    )
+    .min(1)
+    .max(MAX_MEDIA_BATCH)
+    .refine((items) => new Set(items.map((c) => c.consumerId)).size === items.length, "ids must not repeat"),
+});
+export type SetConsumerLayersRequest = z.infer<typeof SetConsumerLayersRequest>;
+
+export const SetConsumerLayersResponse = z.object({
+  consumers: z.array(
+    z.object({ consumerId: MediaId, preferredLayers: ConsumerLayers.optional(), priority: ConsumerPriority }),
+  ),
+  /** `id` is the consumer's. */
+  failed: z.array(MediaBatchFailure),
+});
+export type SetConsumerLayersResponse = z.infer<typeof SetConsumerLayersResponse>;
+
 /** POST .../consumers/:consumerId/resume */
 export const ConsumerStateResponse = z.object({ consumerId: MediaId, paused: z.boolean() });
 export type ConsumerStateResponse = z.infer<typeof ConsumerStateResponse>;
+
+export const ResumeConsumersResponse = z.object({
+  consumers: z.array(z.object({ consumerId: MediaId, paused: z.boolean() })),
+  /** `id` is the consumer's. */
+  failed: z.array(MediaBatchFailure),
+});
+export type ResumeConsumersResponse = z.infer<typeof ResumeConsumersResponse>;
+
+/** Calls one `batch` request carries at most. */
+export const MAX_BATCH_CALLS = 500;
+
+/**
+ * One call inside a `batch`: what a request of its own would send. `path` must be one of the
+ * room's peer routes (`/v1/rooms/:roomId/peers/...`, percent-encoded as `mediaPaths` builds it,
+ * no query); `body` is that route's JSON body as text (absent: empty).
+ */
+export const BatchCall = z.strictObject({
+  method: z.enum(["POST", "DELETE"]),
+  path: z.string().min(1).max(1024),
+  body: z.string().max(MEDIA_API_MAX_BODY_BYTES).optional(),
+});
+export type BatchCall = z.infer<typeof BatchCall>;
+
+/**
+ * POST /v1/rooms/:roomId/batch — several peer calls of one room in one signed request (the edge
+ * gathers what its members ask for while an earlier call is in flight). Calls of one peer run in
+ * their order, one after another; calls of different peers run together. Each call is answered
+ * as it would have been on its own (`status`, `body`: the JSON or `{ error }`); one call failing
+ * does not stop the others.
+ */
+export const BatchRequest = z.strictObject({ calls: z.array(BatchCall).min(1).max(MAX_BATCH_CALLS) });
+export type BatchRequest = z.infer<typeof BatchRequest>;
+
+export const BatchResult = z.object({ status: z.number().int().min(100).max(599), body: z.unknown() });
+export type BatchResult = z.infer<typeof BatchResult>;
+
+export const BatchResponse = z.object({ results: z.array(BatchResult) });
+export type BatchResponse = z.infer<typeof BatchResponse>;
 
 /** POST .../producers/:producerId/pause|resume */
 export const ProducerStateResponse = z.object({ producerId: MediaId, paused: z.boolean() });
@@ -373,6 +496,7 @@ export const mediaPaths = {
   events: (since = 0) => `/v1/events?since=${since}`,
   drain: "/v1/drain",
   room: (roomId: string) => `/v1/rooms/${enc(roomId)}`,
+  batch: (roomId: string) => `/v1/rooms/${enc(roomId)}/batch`,
   peer: peerPath,
   transports: (roomId: string, peerId: string) => `${peerPath(roomId, peerId)}/transports`,
   plainTransports: (roomId: string, peerId: string) => `${peerPath(roomId, peerId)}/plain-transports`,
@@ -380,10 +504,16 @@ export const mediaPaths = {
     `${peerPath(roomId, peerId)}/transports/${enc(transportId)}`,
   connect: (roomId: string, peerId: string, transportId: string) =>
     `${peerPath(roomId, peerId)}/transports/${enc(transportId)}/connect`,
+  restartIce: (roomId: string, peerId: string, transportId: string) =>
+    `${peerPath(roomId, peerId)}/transports/${enc(transportId)}/restart-ice`,
   produce: (roomId: string, peerId: string, transportId: string) =>
     `${peerPath(roomId, peerId)}/transports/${enc(transportId)}/produce`,
   consume: (roomId: string, peerId: string, transportId: string) =>
     `${peerPath(roomId, peerId)}/transports/${enc(transportId)}/consume`,
+  consumeMany: (roomId: string, peerId: string, transportId: string) =>
+    `${peerPath(roomId, peerId)}/transports/${enc(transportId)}/consume-many`,
+  consumersResume: (roomId: string, peerId: string) => `${peerPath(roomId, peerId)}/consumers/resume`,
+  consumersLayers: (roomId: string, peerId: string) => `${peerPath(roomId, peerId)}/consumers/layers`,
   consumerResume: (roomId: string, peerId: string, consumerId: string) =>
     `${peerPath(roomId, peerId)}/consumers/${enc(consumerId)}/resume`,
   consumerPause: (roomId: string, peerId: string, consumerId: string) =>

@@ -78,6 +78,17 @@ export async function hmacSha256Hex(secret: string, message: string): Promise<st
   return toHex(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(message)));
 }
 
+/**
+ * The two hashes signing and verifying need. WebCrypto's (the default) are asynchronous and, in
+ * Node, each runs as a thread-pool job; a Node process may pass node:crypto's synchronous ones.
+ */
+export interface AuthDigests {
+  sha256Hex(body: string | Uint8Array | undefined): string | Promise<string>;
+  hmacSha256Hex(secret: string, message: string): string | Promise<string>;
+}
+
+const webCryptoDigests: AuthDigests = { sha256Hex, hmacSha256Hex };
+
 /** The string that is signed. */
 export function canonicalRequest(
   method: string,
@@ -120,6 +131,8 @@ export type SignOptions = {
   now?: number;
   /** Nonce override (tests). */
   nonce?: string;
+  /** Hash implementation (default WebCrypto). */
+  digests?: AuthDigests;
 };
 
 /** The three authentication headers for one request. */
@@ -128,9 +141,10 @@ export async function signRequest(options: SignOptions): Promise<Record<string, 
     typeof options.url === "string" && options.url.startsWith("/") ? options.url : pathWithQueryOf(options.url);
   const timestamp = String(Math.trunc(options.now ?? Date.now()));
   const nonce = options.nonce ?? randomNonce();
-  const signature = await hmacSha256Hex(
+  const digests = options.digests ?? webCryptoDigests;
+  const signature = await digests.hmacSha256Hex(
     options.secret,
-    canonicalRequest(options.method, path, timestamp, nonce, await sha256Hex(options.body)),
+    canonicalRequest(options.method, path, timestamp, nonce, await digests.sha256Hex(options.body)),
   );
   return {
     [AUTH_HEADERS.timestamp]: timestamp,
@@ -222,6 +236,8 @@ export type VerifyOptions = {
   replay: ReplayGuard | undefined;
   now?: number;
   windowMs?: number;
+  /** Hash implementation (default WebCrypto). */
+  digests?: AuthDigests;
 };
 
 /** Checks a request's authentication headers; records its signature when it is accepted. */
@@ -236,9 +252,10 @@ export async function verifyRequest(options: VerifyOptions): Promise<VerifyResul
   const now = options.now ?? Date.now();
   const sentAt = Number(timestamp);
   if (Math.abs(now - sentAt) > (options.windowMs ?? AUTH_WINDOW_MS)) return { ok: false, reason: "stale" };
-  const expected = await hmacSha256Hex(
+  const digests = options.digests ?? webCryptoDigests;
+  const expected = await digests.hmacSha256Hex(
     options.secret,
-    canonicalRequest(options.method, options.pathWithQuery, timestamp, nonce, await sha256Hex(options.body)),
+    canonicalRequest(options.method, options.pathWithQuery, timestamp, nonce, await digests.sha256Hex(options.body)),
   );
   if (!constantTimeEqual(expected, signature)) return { ok: false, reason: "bad-signature" };
   if (options.replay !== undefined && !options.replay.accept(signature, sentAt, now)) {

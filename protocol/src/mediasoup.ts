@@ -218,3 +218,67 @@ export type SctpParameters = z.infer<typeof SctpParameters>;
  */
 export const AppData = flatRecord(z.union([z.string().max(256), z.number(), z.boolean(), z.null()]), 16, 32);
 export type AppData = z.infer<typeof AppData>;
+
+/** Freezes an object and everything under it (a shared parse result no caller may change). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** The JSON text of an input; undefined when there is none or it nests too deep to write (the schema decides). */
+function jsonKey(input: unknown): string | undefined {
+  if (input === undefined) return undefined;
+  try {
+    return JSON.stringify(input);
+  } catch {
+    return undefined;
+  }
+}
+
+export type MemoizedOptions = {
+  /** How many distinct accepted inputs are remembered (the oldest is forgotten first). */
+  maxEntries?: number;
+  /** Inputs whose JSON text is longer are parsed every time and never remembered. */
+  maxKeyLength?: number;
+};
+
+/**
+ * `schema`, parsed at most once per distinct JSON text: an input whose JSON text was accepted
+ * before gets that parse's output back (deeply frozen, shared), without walking the schema again.
+ * Anything new or refused goes through `schema` itself, with the same issues at the same paths, so
+ * the verdict is always the schema's. Made for the large, repetitive, JSON-born inputs of the
+ * media API (the `rtpCapabilities` a client sends with every `consume` are the same each time).
+ *
+ * The JSON text identifies a JSON-born value except for two numbers it cannot write: `-0` (written
+ * `0`) and out-of-range ones such as `1e999` (Infinity, written `null`). Texts holding `null` are
+ * never remembered, so a non-finite number never meets a cached answer; `-0` meets the answer for
+ * `0`, which suits schemas that treat them alike (every numeric check here does). For JSON input
+ * only: a value JSON cannot represent (undefined inside arrays, functions) is not this helper's
+ * input; one it cannot write (nested too deep, cyclic) is parsed by the schema and not remembered.
+ */
+export function memoizeAccepted<S extends z.ZodType>(schema: S, options: MemoizedOptions = {}) {
+  const maxEntries = options.maxEntries ?? 64;
+  const maxKeyLength = options.maxKeyLength ?? 32 * 1024;
+  const accepted = new Map<string, z.output<S>>();
+  return z.unknown().transform((input, ctx): z.output<S> => {
+    const key = jsonKey(input);
+    const usable = key !== undefined && key.length <= maxKeyLength && !key.includes("null");
+    if (usable) {
+      const hit = accepted.get(key);
+      if (hit !== undefined) return hit;
+    }
+    const result = schema.safeParse(input);
+    if (!result.success) {
+      for (const issue of result.error.issues) ctx.issues.push(issue as (typeof ctx.issues)[number]);
+      return z.NEVER;
+    }
+    if (usable) {
+      if (accepted.size >= maxEntries) accepted.delete(accepted.keys().next().value as string);
+      accepted.set(key, deepFreeze(result.data));
+    }
+    return result.data;
+  });
+}

@@ -8,8 +8,11 @@ import { type ErrorMessage, type ServerMessage, type ServerMessageType, serverDa
 export type Parsed<M> = { ok: true; message: M } | { ok: false; error: ErrorMessage };
 
 /** Builds an `error` message; `requestId` is attached only when known. */
-export function errorMessage(code: ErrorCode, message: string, requestId?: string): ErrorMessage {
-  const out: ErrorMessage = { type: "error", data: { code, message } };
+export function errorMessage(code: ErrorCode, message: string, requestId?: string, reason?: string): ErrorMessage {
+  const out: ErrorMessage = {
+    type: "error",
+    data: reason === undefined ? { code, message } : { code, message, reason },
+  };
   if (requestId !== undefined) out.requestId = requestId;
   return out;
 }

@@ -1,15 +1,18 @@
 // Benchmark: the edge's Room Durable Object under `wrangler dev` against a
 // minimal raw `ws` relay in Node (tests/bench/raw-ws-relay.ts), same client
-// code, same run, same machine.
+// code, same run, same machine; and, as a second baseline, a minimal Durable
+// Object that only relays (tests/bench/minimal-room/), in the same runtime, to
+// show how much of the gap is workerd itself.
 //   node tests/bench/edge-relay.ts [--rounds 2000] [--quick]
 // Prints the relay round trip (A webrtc-offer -> B, B webrtc-answer -> A)
 // p50/p99 and chat fan-out deliveries per second at 10, 50 and 200 clients in
-// one room, for both servers, with the ratios. Bounded in time; stops its
+// one room, for every server, with the ratios. Bounded in time; stops its
 // children (wrangler dev + workerd, the raw relay) on exit or failure.
 import { fileURLToPath } from "node:url";
 import { WebSocket } from "ws";
 import { startEdge } from "../support/edge.ts";
 import { startChild } from "../support/processes.ts";
+import { directWorkerUrl } from "./edge-direct.ts";
 import { runBench, summary, withTimeout } from "./harness.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -21,6 +24,8 @@ const FAN_OUT_CLIENTS = [10, 50, 200];
 /** Deliveries per fan-out measurement (clients x messages). */
 const FAN_OUT_DELIVERIES = quick ? 5_000 : 40_000;
 const STEP_TIMEOUT_MS = 120_000;
+/** Fan-out runs per server and size (the figure is noisy on a shared machine): the median is printed. */
+const FAN_OUT_REPEATS = quick ? 1 : 3;
 
 // Limits raised so the benchmark measures the relay, not the rate limiter or the room size.
 const EDGE_VARS = { RATE_BURST: "1000000", RATE_PER_SECOND: "1000000", MAX_PARTICIPANTS: "1000" };
@@ -166,41 +171,67 @@ const ms = (x: number) => `${x.toFixed(3)} ms`;
 const rate = (x: number) => `${Math.round(x).toLocaleString("en-US")}/s`;
 const pad = (s: string, n: number) => s.padEnd(n);
 
-async function main(): Promise<void> {
-  console.log(`edge-relay: starting wrangler dev (--var ${JSON.stringify(EDGE_VARS)})`);
-  const edgeHttp = await startEdge("bench-relay", EDGE_VARS, { privateAssets: true, echo: false });
-  const edge = { url: edgeHttp.url.replace(/^http/, "ws") };
-  const raw = await startRaw();
-  console.log(`edge-relay: edge ${edge.url}, raw ws relay ${raw.url}; node ${process.version}`);
+const MINIMAL_ROOM_CONFIG = `${root}tests/bench/minimal-room/wrangler.toml`;
 
-  const edgeRtt = summary(await roundTrips(edge.url, "edge"));
-  const rawRtt = summary(await roundTrips(raw.url, "raw"));
+async function main(): Promise<void> {
+  console.log(`edge-relay: starting wrangler dev (--var ${JSON.stringify(EDGE_VARS)}) and the minimal room`);
+  const edgeHttp = await startEdge("bench-relay", EDGE_VARS, { privateAssets: true, echo: false });
+  const minimalHttp = await startEdge(
+    "bench-minimal-room",
+    {},
+    { privateAssets: true, echo: false, config: MINIMAL_ROOM_CONFIG },
+  );
+  const ws = (url: string) => url.replace(/^http/, "ws");
+  const servers = [
+    { label: "edge (wrangler dev)", slug: "edge", url: ws(edgeHttp.url) },
+    { label: "edge, no dev proxy", slug: "direct", url: ws(await directWorkerUrl(edgeHttp)) },
+    { label: "minimal DO, no proxy", slug: "minimal", url: ws(await directWorkerUrl(minimalHttp)) },
+    { label: "raw ws relay (Node)", slug: "raw", url: (await startRaw()).url },
+  ];
+  /** Indexes into `servers`: ours without the dev proxy, and the two baselines. */
+  const DIRECT = 1;
+  const MINIMAL = 2;
+  const RAW = 3;
+  console.log(`edge-relay: ${servers.map((s) => `${s.label} ${s.url}`).join(", ")}; node ${process.version}`);
+  console.log("  (wrangler dev's proxy is a second workerd that relays every frame; production has no such hop)");
+  console.log("  (minimal DO: tests/bench/minimal-room, a Durable Object that only relays, in the same workerd build)");
+
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+  const rtts: ReturnType<typeof summary>[] = [];
+  for (const server of servers) rtts.push(summary(await roundTrips(server.url, server.slug)));
+  const p50 = (i: number) => (rtts[i] as ReturnType<typeof summary>).p50;
   console.log(
     `\nrelay round trip (alice webrtc-offer -> bob, bob webrtc-answer -> alice), ${ROUNDS} rounds after ${WARMUP} warm-up`,
   );
-  console.log(`  ${pad("", 28)}${pad("p50", 14)}${pad("p99", 14)}mean`);
   console.log(
-    `  ${pad("edge (wrangler dev, DO)", 28)}${pad(ms(edgeRtt.p50), 14)}${pad(ms(edgeRtt.p99), 14)}${ms(edgeRtt.mean)}`,
+    `  ${pad("", 24)}${pad("p50", 12)}${pad("p99", 12)}${pad("mean", 12)}${pad("p50 / raw", 12)}p50 / minimal DO`,
   );
-  console.log(
-    `  ${pad("raw ws relay (Node)", 28)}${pad(ms(rawRtt.p50), 14)}${pad(ms(rawRtt.p99), 14)}${ms(rawRtt.mean)}`,
-  );
-  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
-  console.log(
-    `  ${pad("ratio edge/raw", 28)}${pad(ratio(edgeRtt.p50, rawRtt.p50), 14)}${pad(ratio(edgeRtt.p99, rawRtt.p99), 14)}${ratio(edgeRtt.mean, rawRtt.mean)}`,
-  );
+  for (const [i, server] of servers.entries()) {
+    const rtt = rtts[i] as ReturnType<typeof summary>;
+    console.log(
+      `  ${pad(server.label, 24)}${pad(ms(rtt.p50), 12)}${pad(ms(rtt.p99), 12)}${pad(ms(rtt.mean), 12)}${pad(ratio(rtt.p50, p50(RAW)), 12)}${ratio(rtt.p50, p50(MINIMAL))}`,
+    );
+  }
 
   console.log(
-    `\nchat fan-out, one sender, ~${FAN_OUT_DELIVERIES.toLocaleString("en-US")} deliveries per run (sender's own copy counts)`,
+    `\nchat fan-out, one sender, ~${FAN_OUT_DELIVERIES.toLocaleString("en-US")} deliveries per run (sender's own copy counts); median of ${FAN_OUT_REPEATS} runs, the servers taking turns`,
   );
-  console.log(`  ${pad("clients", 10)}${pad("edge", 16)}${pad("raw ws relay", 16)}edge/raw`);
+  console.log(
+    `  ${pad("clients", 9)}${servers.map((s) => pad(s.label, 22)).join("")}edge / raw (dev proxy; none)   edge, no proxy / minimal DO   minimal DO / raw`,
+  );
   for (const clients of FAN_OUT_CLIENTS) {
-    const edgeRate = await fanOut(edge.url, "edge", clients);
-    const rawRate = await fanOut(raw.url, "raw", clients);
+    const rates: number[][] = servers.map(() => []);
+    for (let r = 0; r < FAN_OUT_REPEATS; r++) {
+      for (const [i, server] of servers.entries())
+        (rates[i] as number[]).push(await fanOut(server.url, server.slug, clients));
+    }
+    const medians = rates.map((xs) => summary(xs).p50);
+    const m = (i: number) => medians[i] as number;
     console.log(
-      `  ${pad(String(clients), 10)}${pad(rate(edgeRate), 16)}${pad(rate(rawRate), 16)}${(edgeRate / rawRate).toFixed(2)}x`,
+      `  ${pad(String(clients), 9)}${medians.map((x) => pad(rate(x), 22)).join("")}${pad(`${ratio(m(0), m(RAW))} / ${ratio(m(DIRECT), m(RAW))}`, 31)}${pad(ratio(m(DIRECT), m(MINIMAL)), 30)}${ratio(m(MINIMAL), m(RAW))}`,
     );
   }
 }
 
-await runBench("edge-relay", main);
+// Four servers, three sizes, three runs each: more than the harness's default 10 minutes on a busy machine.
+await runBench("edge-relay", main, 25 * 60_000);

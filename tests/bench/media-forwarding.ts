@@ -3,7 +3,14 @@
 // ~500 kbit/s fanned out to N consumers on one worker over PlainTransports on
 // loopback. Prints worker CPU per consumer, packet loss and setup rate.
 //
+// Setup is measured twice: one consumer per peer (four calls per consumer: plain transport,
+// connect, consume, resume), and as the edge sets up a joiner that finds --batch producers in the
+// room (four calls per joiner: plain transport, connect, consume-many, resume-consumers); the
+// in-process baseline does the same mediasoup calls for both.
+//
 //   node tests/bench/media-forwarding.ts [--levels 100,300,500] [--seconds 5] [--concurrency 8] [--repeats 3]
+//     [--batch 10] (producers per joiner in the batched setup; 0: skip it)
+//     [--setup-only] (no forwarding window) [--node-cpu-prof DIR]   (V8 CPU profile of the media node process, written to DIR when it stops)
 //
 // Each level runs --repeats times, alternating which side goes first; figures are medians over runs
 // (CPU: median of per-second samples within a run).
@@ -11,18 +18,20 @@ import { createSocket, type Socket } from "node:dgram";
 import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
+  type ConsumeManyResponse,
   type ConsumeResponse,
   type CreatePlainTransportResponse,
   type EnsureRoomResponse,
   type LoadResponse,
   type ProduceResponse,
   mediaPaths as p,
-  signedFetch,
+  type ResumeConsumersResponse,
 } from "@huddle/protocol";
 import type { types } from "mediasoup";
 import * as mediasoup from "mediasoup";
 import { MEDIA_CODECS } from "../../media-node/src/codecs.ts";
 import { startTestMediaNode } from "../support/media-nodes.ts";
+import { signedHttpClient } from "./signed-http.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -30,12 +39,18 @@ const { values: args } = parseArgs({
     seconds: { type: "string", default: "5" },
     concurrency: { type: "string", default: "8" },
     repeats: { type: "string", default: "3" },
+    "node-cpu-prof": { type: "string" },
+    "setup-only": { type: "boolean", default: false },
+    batch: { type: "string", default: "10" },
   },
 });
 const LEVELS = args.levels.split(",").map(Number);
 const SECONDS = Number(args.seconds);
 const CONCURRENCY = Number(args.concurrency);
 const REPEATS = Number(args.repeats);
+const BATCH = Number(args.batch);
+/** Consumers per side in each of the two uncounted warm-up rounds. */
+const WARM_UP = 100;
 const SECRET = "bench-secret-0123456789abcdef";
 const FPS = 30;
 const PACKETS_PER_FRAME = 2;
@@ -188,6 +203,8 @@ async function forward(
   return { cpuMedian: median(samples), cpuMax: Math.max(...samples), loss, sentInWindow };
 }
 
+const NO_FORWARDING: Forwarding = { cpuMedian: Number.NaN, cpuMax: Number.NaN, loss: Number.NaN, sentInWindow: 0 };
+
 type LevelResult = {
   setupPerSecond: number;
   setupMedianMs: number;
@@ -206,17 +223,16 @@ const VP8_PARAMETERS = {
 // ---- ours: the media node over HTTP, as a child process --------------------
 
 async function startNodeProcess(): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const node = await startTestMediaNode("media-node", SECRET, { env: { MEDIA_NODE_ALLOW_PLAIN: "true" }, echo: false });
+  const env: NodeJS.ProcessEnv = { MEDIA_NODE_ALLOW_PLAIN: "true" };
+  const profileDir = args["node-cpu-prof"];
+  if (profileDir !== undefined) env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
+  const node = await startTestMediaNode("media-node", SECRET, { env, echo: false });
   return { url: node.url, pid: node.child.process.pid ?? 0, stop: () => node.stop() };
 }
 
-async function ours(url: string, nodePid: number, level: number): Promise<LevelResult> {
-  const call = async <T>(method: string, path: string, json?: unknown): Promise<T> => {
-    const res = await signedFetch(SECRET, new URL(path, url), { method, json });
-    const body = await res.json();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(body)}`);
-    return body as T;
-  };
+async function ours(url: string, nodePid: number, level: number, forwarding: boolean): Promise<LevelResult> {
+  const client = signedHttpClient(url, SECRET);
+  const { call } = client;
   const room = `bench-${level}`;
   const receivers = await Receivers.open(Math.ceil(level / CONSUMERS_PER_SOCKET));
   const { rtpCapabilities } = await call<EnsureRoomResponse>("PUT", p.room(room));
@@ -249,8 +265,9 @@ async function ours(url: string, nodePid: number, level: number): Promise<LevelR
   const setupSeconds = (performance.now() - t0) / 1000;
   const setupNodeCpuMs = (cpuNs(nodePid) - nodeCpu0) / 1e6 / level;
   const setupWorkerCpuMs = (cpuNs(pid) - workerCpu0) / 1e6 / level;
-  const fwd = await forward(pid, send.port, level, receivers);
+  const fwd = forwarding ? await forward(pid, send.port, level, receivers) : NO_FORWARDING;
   await call("DELETE", p.room(room));
+  client.close();
   receivers.close();
   return {
     setupPerSecond: level / setupSeconds,
@@ -264,7 +281,7 @@ async function ours(url: string, nodePid: number, level: number): Promise<LevelR
 
 // ---- baseline: mediasoup in-process, no HTTP ------------------------------
 
-async function inProcess(worker: types.Worker, level: number): Promise<LevelResult> {
+async function inProcess(worker: types.Worker, level: number, forwarding: boolean): Promise<LevelResult> {
   const receivers = await Receivers.open(Math.ceil(level / CONSUMERS_PER_SOCKET));
   const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
   const listenInfo = { protocol: "udp", ip: "127.0.0.1" } as const;
@@ -286,7 +303,7 @@ async function inProcess(worker: types.Worker, level: number): Promise<LevelResu
   const nodeCpu = process.cpuUsage(nodeCpu0);
   const setupNodeCpuMs = (nodeCpu.user + nodeCpu.system) / 1000 / level;
   const setupWorkerCpuMs = (cpuNs(worker.pid) - workerCpu0) / 1e6 / level;
-  const fwd = await forward(worker.pid, send.tuple.localPort, level, receivers);
+  const fwd = forwarding ? await forward(worker.pid, send.tuple.localPort, level, receivers) : NO_FORWARDING;
   router.close();
   receivers.close();
   return {
@@ -299,19 +316,131 @@ async function inProcess(worker: types.Worker, level: number): Promise<LevelResu
   };
 }
 
+// ---- setup as the edge does it for a joiner: batches -----------------------
+
+type SetupResult = {
+  setupPerSecond: number;
+  /** Per joiner: all of its consumers set up and resumed. */
+  setupMedianMs: number;
+  setupP99Ms: number;
+  setupNodeCpuMs: number;
+  setupWorkerCpuMs: number;
+};
+
+/** `count` VP8 producers, each with its own SSRC (the joiners consume them all). */
+const producerParameters = (count: number) =>
+  Array.from({ length: count }, (_, k) => ({
+    codecs: VP8_PARAMETERS.codecs,
+    encodings: [{ ssrc: PRODUCER_SSRC + 1 + k }],
+  }));
+
+/** `level` consumers as level / BATCH joiners, each consuming the BATCH producers of the room. */
+async function oursBatched(url: string, nodePid: number, level: number): Promise<SetupResult> {
+  const client = signedHttpClient(url, SECRET);
+  const { call } = client;
+  const room = `bench-batch-${level}`;
+  const joiners = Math.ceil(level / BATCH);
+  const receivers = await Receivers.open(Math.ceil(joiners / CONSUMERS_PER_SOCKET));
+  const { rtpCapabilities } = await call<EnsureRoomResponse>("PUT", p.room(room));
+  const send = await call<CreatePlainTransportResponse>("POST", p.plainTransports(room, "source"), {
+    direction: "send",
+    comedia: true,
+  });
+  const producerIds: string[] = [];
+  for (const rtpParameters of producerParameters(BATCH)) {
+    const produced = await call<ProduceResponse>("POST", p.produce(room, "source", send.id), {
+      kind: "video",
+      rtpParameters,
+    });
+    producerIds.push(produced.id);
+  }
+  const pid = (await call<LoadResponse>("GET", p.load)).workers[0]?.pid ?? 0;
+  const durations: number[] = [];
+  const nodeCpu0 = cpuNs(nodePid);
+  const workerCpu0 = cpuNs(pid);
+  const t0 = performance.now();
+  await pool(joiners, CONCURRENCY, async (i) => {
+    const start = performance.now();
+    const peer = `j${i}`;
+    const t = await call<CreatePlainTransportResponse>("POST", p.plainTransports(room, peer), { direction: "recv" });
+    await call("POST", p.connect(room, peer, t.id), { ip: "127.0.0.1", port: receivers.port(i) });
+    const many = await call<ConsumeManyResponse>("POST", p.consumeMany(room, peer, t.id), {
+      producerIds,
+      rtpCapabilities,
+    });
+    if (many.failed.length > 0) throw new Error(`consume-many: ${JSON.stringify(many.failed[0])}`);
+    const consumerIds = many.consumers.map((c) => c.id);
+    const resumed = await call<ResumeConsumersResponse>("POST", p.consumersResume(room, peer), { consumerIds });
+    if (resumed.failed.length > 0) throw new Error(`resume-consumers: ${JSON.stringify(resumed.failed[0])}`);
+    durations.push(performance.now() - start);
+  });
+  const setupSeconds = (performance.now() - t0) / 1000;
+  const consumers = joiners * BATCH;
+  const result: SetupResult = {
+    setupPerSecond: consumers / setupSeconds,
+    setupMedianMs: median(durations),
+    setupP99Ms: quantile(durations, 0.99),
+    setupNodeCpuMs: (cpuNs(nodePid) - nodeCpu0) / 1e6 / consumers,
+    setupWorkerCpuMs: (cpuNs(pid) - workerCpu0) / 1e6 / consumers,
+  };
+  await call("DELETE", p.room(room));
+  client.close();
+  receivers.close();
+  return result;
+}
+
+async function inProcessBatched(worker: types.Worker, level: number): Promise<SetupResult> {
+  const joiners = Math.ceil(level / BATCH);
+  const receivers = await Receivers.open(Math.ceil(joiners / CONSUMERS_PER_SOCKET));
+  const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+  const listenInfo = { protocol: "udp", ip: "127.0.0.1" } as const;
+  const send = await router.createPlainTransport({ listenInfo, rtcpMux: true, comedia: true });
+  const producerIds: string[] = [];
+  for (const rtpParameters of producerParameters(BATCH)) {
+    producerIds.push((await send.produce({ kind: "video", rtpParameters: rtpParameters as types.RtpParameters })).id);
+  }
+  const durations: number[] = [];
+  const nodeCpu0 = process.cpuUsage();
+  const workerCpu0 = cpuNs(worker.pid);
+  const t0 = performance.now();
+  await pool(joiners, CONCURRENCY, async (i) => {
+    const start = performance.now();
+    const t = await router.createPlainTransport({ listenInfo, rtcpMux: true, comedia: false });
+    await t.connect({ ip: "127.0.0.1", port: receivers.port(i) });
+    const consumers = await Promise.all(
+      producerIds.map((producerId) => t.consume({ producerId, rtpCapabilities: router.rtpCapabilities, paused: true })),
+    );
+    await Promise.all(consumers.map((c) => c.resume()));
+    durations.push(performance.now() - start);
+  });
+  const setupSeconds = (performance.now() - t0) / 1000;
+  const consumers = joiners * BATCH;
+  const nodeCpu = process.cpuUsage(nodeCpu0);
+  const result: SetupResult = {
+    setupPerSecond: consumers / setupSeconds,
+    setupMedianMs: median(durations),
+    setupP99Ms: quantile(durations, 0.99),
+    setupNodeCpuMs: (nodeCpu.user + nodeCpu.system) / 1000 / consumers,
+    setupWorkerCpuMs: (cpuNs(worker.pid) - workerCpu0) / 1e6 / consumers,
+  };
+  router.close();
+  receivers.close();
+  return result;
+}
+
 // ---- run -------------------------------------------------------------------
 
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : "-");
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
 /** Field-wise median of repeated runs (the max CPU sample is the max). */
-function combine(results: LevelResult[]): LevelResult {
-  const out = {} as Record<keyof LevelResult, number>;
-  for (const key of Object.keys(results[0] as LevelResult) as (keyof LevelResult)[]) {
-    const values = results.map((r) => r[key]);
+function combine<R extends Record<string, number>>(results: R[]): R {
+  const out: Record<string, number> = {};
+  for (const key of Object.keys(results[0] as R)) {
+    const values = results.map((r) => r[key] as number);
     out[key] = key === "cpuMax" ? Math.max(...values) : median(values);
   }
-  return out;
+  return out as R;
 }
 
 async function main(): Promise<void> {
@@ -320,14 +449,39 @@ async function main(): Promise<void> {
   const runs = new Map<number, { ours: LevelResult[]; base: LevelResult[] }>(
     LEVELS.map((level) => [level, { ours: [], base: [] }]),
   );
+  const batchRuns = new Map<number, { ours: SetupResult[]; base: SetupResult[] }>(
+    LEVELS.map((level) => [level, { ours: [], base: [] }]),
+  );
+  const forwarding = !args["setup-only"];
   try {
+    // Warm-up, not counted: both sides' code compiled (the node's HTTP, auth and parsing paths,
+    // mediasoup's in this process) before anything is measured.
+    for (let w = 0; w < 2; w++) {
+      await ours(node.url, node.pid, WARM_UP, false);
+      await inProcess(worker, WARM_UP, false);
+      if (BATCH > 0) {
+        await oursBatched(node.url, node.pid, WARM_UP);
+        await inProcessBatched(worker, WARM_UP);
+      }
+    }
     for (let r = 0; r < REPEATS; r++) {
       for (const level of LEVELS) {
         const slot = runs.get(level) as { ours: LevelResult[]; base: LevelResult[] };
         // Alternate which goes first, so drift in the machine's load falls on both sides.
         const order = r % 2 === 0 ? (["ours", "base"] as const) : (["base", "ours"] as const);
         for (const side of order) {
-          slot[side].push(side === "ours" ? await ours(node.url, node.pid, level) : await inProcess(worker, level));
+          slot[side].push(
+            side === "ours"
+              ? await ours(node.url, node.pid, level, forwarding)
+              : await inProcess(worker, level, forwarding),
+          );
+          await sleep(500);
+        }
+        const batchSlot = batchRuns.get(level) as { ours: SetupResult[]; base: SetupResult[] };
+        for (const side of BATCH > 0 ? order : []) {
+          batchSlot[side].push(
+            side === "ours" ? await oursBatched(node.url, node.pid, level) : await inProcessBatched(worker, level),
+          );
           await sleep(500);
         }
         console.error(`run ${r + 1}/${REPEATS}, ${level} consumers done`);
@@ -367,7 +521,7 @@ async function main(): Promise<void> {
       `${pct(o.loss)} / ${pct(b.loss)}`,
     ];
   });
-  printTable(header, lines);
+  if (!args["setup-only"]) printTable(header, lines);
 
   console.log(
     `\nsetup: plain transport + connect + consume (paused) + resume per consumer (4 signed HTTP calls for ours), ${CONCURRENCY} in flight;`,
@@ -375,14 +529,31 @@ async function main(): Promise<void> {
   console.log(
     "Node CPU = our media node process vs mediasoup's Node side in the bench process (client cost excluded)\n",
   );
+  printSetup(rows, "latency per consumer");
+  if (BATCH > 0) {
+    console.log(
+      `\nsetup as the edge does it for a joiner finding ${BATCH} producers: plain transport + connect + consume-many + resume-consumers (4 signed HTTP calls per joiner, ${BATCH} consumers); base: the same mediasoup calls in-process; ${CONCURRENCY} joiners in flight\n`,
+    );
+    printSetup(
+      LEVELS.map((level) => {
+        const slot = batchRuns.get(level) as { ours: SetupResult[]; base: SetupResult[] };
+        return { level, ours: combine(slot.ours), base: combine(slot.base) };
+      }),
+      "latency per joiner",
+    );
+  }
+}
+
+function printSetup(rows: { level: number; ours: SetupResult; base: SetupResult }[], latencyLabel: string): void {
   printTable(
     [
       "consumers",
       "consumers/s ours/base",
       "ratio",
-      "latency median ms ours/base",
+      `${latencyLabel} median ms ours/base`,
       "p99 ms ours/base",
       "Node CPU ms/consumer ours/base",
+      "ratio",
       "worker CPU ms/consumer ours/base",
     ],
     rows.map(({ level, ours: o, base: b }) => [
@@ -392,6 +563,7 @@ async function main(): Promise<void> {
       `${fmt(o.setupMedianMs, 2)} / ${fmt(b.setupMedianMs, 2)}`,
       `${fmt(o.setupP99Ms, 2)} / ${fmt(b.setupP99Ms, 2)}`,
       `${fmt(o.setupNodeCpuMs, 2)} / ${fmt(b.setupNodeCpuMs, 2)}`,
+      fmt(o.setupNodeCpuMs / b.setupNodeCpuMs, 2),
       `${fmt(o.setupWorkerCpuMs, 2)} / ${fmt(b.setupWorkerCpuMs, 2)}`,
     ]),
   );

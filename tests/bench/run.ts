@@ -1,7 +1,15 @@
 // `npm run bench`: runs every benchmark in turn; each prints its own baseline beside our figure.
 import { spawnSync } from "node:child_process";
 
-const benches = ["edge-relay.ts", "media-forwarding.ts", "sfu-signaling.ts", "page-to-first-frame.ts"];
+const benches = [
+  "edge-relay.ts",
+  "media-forwarding.ts",
+  "sfu-signaling.ts",
+  "page-to-first-frame.ts",
+  "join-storm.ts",
+  "recording.ts",
+  "network.ts",
+];
 let failed = 0;
 for (const bench of benches) {
   console.log(`\n=== ${bench}`);

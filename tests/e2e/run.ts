@@ -6,48 +6,24 @@
 //    without them it runs directly and prints a warning;
 // 3. starts `wrangler dev` (the edge, which also serves web/dist) with no media node for the
 //    mesh suites, web/dist on a second origin (as a CDN would host it), and, when a mediasoup
-//    worker is built, a media node plus a second edge configured with it for the SFU suite;
+//    worker is built, a media node plus a second edge configured with it for the SFU suite, and
+//    another pair with API_KEYS (rooms need join tokens) for the access suites;
 // 4. runs vitest with tests/e2e/vitest.config.ts (extra arguments are passed on, e.g. a file
 //    name filter), then stops everything, pass or fail.
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildWeb, runVitest } from "../support/browser-suite.ts";
 import { startEdge, startSfuEdge } from "../support/edge.ts";
 import { insideNamespace, runInLoopbackNamespace } from "../support/netns.ts";
-import { REPO_ROOT } from "../support/paths.ts";
-import { reportChildren, startChild, stopAllChildren } from "../support/processes.ts";
+import { reportChildren, stopAllChildren } from "../support/processes.ts";
+import { startAccessEdge } from "./support/access.ts";
 import { type StaticSite, startStaticSite } from "./support/static-site.ts";
 
 const log = (line: string) => console.log(`[e2e] ${line}`);
 const args = process.argv.slice(2);
 
-function buildWeb(): void {
-  if (process.env.HUDDLE_E2E_SKIP_BUILD === "1") {
-    log("HUDDLE_E2E_SKIP_BUILD=1: using the existing web/dist");
-    return;
-  }
-  log("building the web client (npm run build -w web)");
-  const result = spawnSync("npm", ["run", "build", "-w", "web"], { cwd: REPO_ROOT, stdio: "inherit" });
-  if (result.status !== 0) {
-    console.error("[e2e] the web client did not build; see the output above");
-    process.exit(1);
-  }
-}
-
-function runVitest(env: NodeJS.ProcessEnv): Promise<number> {
-  const vitest = join(REPO_ROOT, "node_modules", "vitest", "vitest.mjs");
-  const child = startChild(
-    "vitest",
-    process.execPath,
-    [vitest, "run", "--config", "tests/e2e/vitest.config.ts", ...args],
-    { env: process.stdout.isTTY ? env : { NO_COLOR: "1", ...env }, echo: true, runsToCompletion: true },
-  );
-  return child.exited.then((code) => (typeof code === "number" ? code : 1));
-}
-
 async function main(): Promise<number> {
   if (!insideNamespace()) {
-    buildWeb();
+    buildWeb("e2e");
     const code = await runInLoopbackNamespace(fileURLToPath(import.meta.url), args);
     if (code !== null) return code;
     console.warn(
@@ -81,7 +57,17 @@ async function main(): Promise<number> {
       log(`no media node, so the SFU suites will FAIL: ${sfu.unavailable}`);
       env.HUDDLE_E2E_SFU_UNAVAILABLE = sfu.unavailable;
     }
-    const code = await runVitest(env);
+    const access = await startAccessEdge();
+    if ("edge" in access) {
+      log(`access edge (API_KEYS, media node): ${access.edge.url}`);
+      env.HUDDLE_E2E_ACCESS_URL = access.edge.url;
+      env.HUDDLE_E2E_ACCESS_KEY = access.apiKey;
+      env.HUDDLE_E2E_ACCESS_SECRET = access.apiSecret;
+    } else {
+      log(`no access edge, so the access suites will FAIL: ${access.unavailable}`);
+      env.HUDDLE_E2E_ACCESS_UNAVAILABLE = access.unavailable;
+    }
+    const code = await runVitest("tests/e2e/vitest.config.ts", args, env);
     if (code !== 0) reportChildren("the browser suites failed");
     return code;
   } catch (error) {

@@ -1,6 +1,7 @@
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { type ClientMessage, PING_FRAME, PONG_FRAME, parseServerMessage, type ServerMessage } from "@huddle/protocol";
+import { expect } from "vitest";
 import type { Room } from "../../edge/src/room/room.ts";
 
 /** How long a test waits for an expected message before failing with the inbox in the error. */
@@ -96,15 +97,19 @@ export class TestClient {
   static async join(
     roomId: string,
     username: string,
+    token?: string,
   ): Promise<{ client: TestClient; joined: Extract<ServerMessage, { type: "joined" }> }> {
     const client = await TestClient.connect(roomId);
-    const joined = await client.joinAs(username);
+    const joined = await client.joinAs(username, token);
     return { client, joined };
   }
 
-  async joinAs(username: string): Promise<Extract<ServerMessage, { type: "joined" }>> {
+  async joinAs(username: string, token?: string): Promise<Extract<ServerMessage, { type: "joined" }>> {
     const before = this.count(isType("joined"));
-    this.send({ type: "join-room", data: { roomId: this.roomId, username } });
+    this.send({
+      type: "join-room",
+      data: { roomId: this.roomId, username, ...(token === undefined ? {} : { token }) },
+    });
     const all = await this.waitFor(isType("joined"), before + 1);
     this.username = username;
     const joined = all[all.length - 1];
@@ -240,4 +245,17 @@ export async function untilSockets(roomId: string, count: number): Promise<void>
     await scheduler.wait(10);
   }
   throw new Error(`room ${roomId} never reached ${count} sockets`);
+}
+
+const MARK = Symbol.for("huddle.test.instance-mark");
+
+/** Tags the running instance, evicts it (sockets hibernate), and proves the next instance is a new one. */
+export async function evict(roomId: string): Promise<void> {
+  const stub = roomStub(roomId);
+  await runInDurableObject(stub, (instance: Room) => {
+    (instance as unknown as Record<symbol, boolean>)[MARK] = true;
+  });
+  await evictDurableObject(stub, { webSockets: "hibernate" });
+  const marked = await runInDurableObject(stub, (instance: Room) => MARK in instance);
+  expect(marked).toBe(false); // a fresh instance: nothing survived in memory
 }

@@ -1,21 +1,7 @@
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject } from "cloudflare:test";
 import type { ServerMessage } from "@huddle/protocol";
 import { describe, expect, it } from "vitest";
-import type { Room } from "../../edge/src/room/room.ts";
-import { closeAll, isError, isType, joinAll, roomStub, TestClient, uniqueRoom, untilSockets } from "./client.ts";
-
-const MARK = Symbol.for("huddle.test.instance-mark");
-
-/** Tags the running instance, evicts it (sockets hibernate), and proves the next instance is a new one. */
-async function evict(roomId: string): Promise<void> {
-  const stub = roomStub(roomId);
-  await runInDurableObject(stub, (instance: Room) => {
-    (instance as unknown as Record<symbol, boolean>)[MARK] = true;
-  });
-  await evictDurableObject(stub, { webSockets: "hibernate" });
-  const marked = await runInDurableObject(stub, (instance: Room) => MARK in instance);
-  expect(marked).toBe(false); // a fresh instance: nothing survived in memory
-}
+import { closeAll, evict, isError, isType, joinAll, roomStub, TestClient, uniqueRoom, untilSockets } from "./client.ts";
 
 const left = (user: string) => (m: ServerMessage) => m.type === "user-left" && m.data.user === user;
 
@@ -75,6 +61,44 @@ describe("hibernation: the room survives eviction of its Durable Object", () => 
     }
     expect(bob.count(isType("chat-message"))).toBe(0); // not a member any more
     await closeAll([alice, bob, dave]);
+  });
+
+  it("broadcasts reach every member after a wake-up, with what each socket had before it", async () => {
+    const roomId = uniqueRoom("evict-fan-out");
+    const names = ["alice", "bob", "carol", "dave", "erin", "frank"];
+    const clients = await joinAll(roomId, names);
+    const [alice, bob, carol, dave] = clients;
+    if (!alice || !bob || !carol || !dave) throw new Error("join failed");
+    // State written on the sockets just before the room sleeps.
+    alice.send({ type: "media-state", data: { microphone: false, camera: true, screen: false } });
+    bob.send({ type: "raise-hand", data: {} });
+    for (const client of clients) await client.sync();
+    for (const client of clients) client.inbox.length = 0;
+
+    await evict(roomId);
+    // A chat after the wake-up: every member gets it once (the sender as its reply), from carol.
+    carol.chat("after the wake-up");
+    for (const client of clients) await client.waitFor(isType("chat-message"));
+    // A change after the wake-up is broadcast too, and stays on the socket across the next one.
+    dave.send({ type: "media-state", data: { microphone: true, camera: false, screen: true } });
+    for (const client of clients.filter((c) => c !== dave)) await client.waitFor(isType("media-state"));
+    for (const client of clients) await client.sync();
+    for (const client of clients) {
+      expect(client.received(isType("chat-message")).map((m) => [m.data.from, m.data.text])).toEqual([
+        ["carol", "after the wake-up"],
+      ]);
+    }
+
+    await evict(roomId);
+    const { client: gina, joined } = await TestClient.join(roomId, "gina");
+    expect(joined.data.users).toEqual([...names, "gina"]);
+    expect(joined.data.media).toEqual([
+      { user: "alice", microphone: false, camera: true, screen: false },
+      { user: "dave", microphone: true, camera: false, screen: true },
+    ]);
+    expect(joined.data.hands?.map((hand) => hand.user)).toEqual(["bob"]);
+    for (const client of clients) await client.waitFor(isType("user-joined"));
+    await closeAll([...clients, gina]);
   });
 
   it("a socket closed while the object is evicted wakes it and is announced once", async () => {

@@ -116,6 +116,12 @@ describe("configuration ([vars], validated with zod)", () => {
     [{ RATE_PER_SECOND: "0" }, "RATE_PER_SECOND"],
     [{ ALLOWED_ORIGINS: "https://a.test/path" }, "ALLOWED_ORIGINS"],
     [{ ALLOWED_ORIGINS: "not a url" }, "ALLOWED_ORIGINS"],
+    [{ API_KEYS: "key-without-secret" }, "API_KEYS"],
+    [{ API_KEYS: "key:short" }, "API_KEYS"],
+    [{ JWKS: "{not json" }, "JWKS"],
+    [{ TURN_URLS: "turn:127.0.0.1:3478" }, "TURN_SECRET"],
+    [{ TURN_SECRET: "0123456789abcdef" }, "TURN_URLS"],
+    [{ TURN_SECRET: "0123456789abcdef", TURN_URLS: "http://turn.example.com" }, "TURN_URLS"],
   ])("refuses %o with an error naming %s", (vars, name) => {
     expect(() => readConfig(vars)).toThrow(ConfigError);
     expect(() => readConfig(vars)).toThrow(name);

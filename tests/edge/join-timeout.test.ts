@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { CLOSE_JOIN_TIMEOUT, JOIN_TIMEOUT_MS } from "@huddle/protocol";
 import { describe, expect, it } from "vitest";
+import { type SocketAttachment, writeAttachment } from "../../edge/src/room/attachment.ts";
 import type { Room } from "../../edge/src/room/room.ts";
 import { closeAll, isError, isType, roomStub, TestClient, uniqueRoom, untilSockets } from "./client.ts";
 
@@ -11,7 +12,8 @@ async function ageUnjoinedSockets(roomId: string): Promise<number> {
     for (const ws of state.getWebSockets()) {
       const attachment = ws.deserializeAttachment() as { username?: string; openedAt?: number };
       if (attachment.username !== undefined) continue;
-      ws.serializeAttachment({ ...attachment, openedAt: Date.now() - JOIN_TIMEOUT_MS - 1 });
+      // Through the Room's own writer, which keeps its in-memory copy equal to the stored one.
+      writeAttachment(ws, { ...attachment, openedAt: Date.now() - JOIN_TIMEOUT_MS - 1 } as SocketAttachment);
       aged++;
     }
     return aged;

@@ -109,6 +109,9 @@ describe("SFU messages without a media node", () => {
     ["produce", { transportId: "t1", kind: "audio", rtpParameters }],
     ["consume", { transportId: "t1", producerId: "p1", rtpCapabilities: {} }],
     ["resume-consumer", { consumerId: "c1" }],
+    ["set-consumer-layers", { consumerId: "c1", spatialLayer: 0 }],
+    ["set-consumer-layers", { consumerId: "c1", spatialLayer: 3, temporalLayer: 3, priority: 255 }],
+    ["pause-consumer", { consumerId: "c1" }],
     ["close-producer", { producerId: "p1" }],
     ["pause-producer", { producerId: "p1" }],
     ["resume-producer", { producerId: "p1" }],
@@ -120,6 +123,38 @@ describe("SFU messages without a media node", () => {
     expect(error?.requestId).toBe(`sfu-${type}`);
     await bob.sync();
     expect(bob.inbox).toEqual([]);
+    await closeAll(clients);
+  });
+});
+
+describe("receiver-driven layers: bounds", () => {
+  it.each([
+    ["a spatial layer above MAX_SPATIAL_LAYER", { consumerId: "c1", spatialLayer: 4 }],
+    ["a negative spatial layer", { consumerId: "c1", spatialLayer: -1 }],
+    ["a fractional spatial layer", { consumerId: "c1", spatialLayer: 0.5 }],
+    ["a temporal layer above MAX_TEMPORAL_LAYER", { consumerId: "c1", spatialLayer: 0, temporalLayer: 4 }],
+    ["priority 0", { consumerId: "c1", spatialLayer: 0, priority: 0 }],
+    ["priority above 255", { consumerId: "c1", spatialLayer: 0, priority: 256 }],
+    ["no consumerId", { spatialLayer: 0 }],
+    ["an empty consumerId", { consumerId: "", spatialLayer: 0 }],
+    ["no spatial layer", { consumerId: "c1" }],
+  ])("set-consumer-layers with %s is invalid-message and reaches nobody", async (_what, data) => {
+    const { clients } = await room(["alice", "bob"]);
+    const [alice, bob] = clients as [TestClient, TestClient];
+    alice.send({ type: "set-consumer-layers", data, requestId: "bad-layers" });
+    const [error] = await alice.waitFor(isError("invalid-message"));
+    expect(error?.requestId).toBe("bad-layers");
+    await bob.sync();
+    expect(bob.inbox).toEqual([]);
+    await closeAll(clients);
+  });
+
+  it("pause-consumer without a consumerId is invalid-message", async () => {
+    const { clients } = await room(["alice"]);
+    const [alice] = clients as [TestClient];
+    alice.send({ type: "pause-consumer", data: {}, requestId: "bad-pause" });
+    const [error] = await alice.waitFor(isError("invalid-message"));
+    expect(error?.requestId).toBe("bad-pause");
     await closeAll(clients);
   });
 });

@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { readAttachmentChecked } from "../../edge/src/room/attachment.ts";
 import { usernameKey } from "../../edge/src/room/username-key.ts";
 import { roomStub, TestClient, uniqueRoom, untilSockets } from "./client.ts";
+import { settle, viewSinceLastJoined } from "./property-support.ts";
 
 const SLOTS = 4;
 /** Names the clients pick from: two pairs of look-alikes, so collisions are frequent. */
@@ -139,13 +140,26 @@ async function runScenario(actions: Action[]): Promise<void> {
   await untilSockets(roomId, everyone.filter((seat) => !gone(seat)).length);
   for (const seat of everyone) if (!gone(seat)) await settle(seat.client);
 
-  // The truth: the joined sockets, as their attachments say (each membership has its own resume secret).
-  const members = await runInDurableObject(roomStub(roomId), (_room, state) =>
-    state
+  // The truth: the joined sockets, as their attachments say (each membership has its own resume secret),
+  // and the members whose socket dropped, kept for their reconnect grace (still members to everyone).
+  const members = await runInDurableObject(roomStub(roomId), (_room, state) => {
+    const live = state
       .getWebSockets()
       .map((ws) => readAttachmentChecked(ws))
-      .flatMap((a) => (a?.username === undefined ? [] : [{ username: a.username, resume: a.resume ?? "" }])),
-  );
+      .flatMap((a) =>
+        a?.username === undefined ? [] : [{ username: a.username, resume: a.resume ?? "", away: false }],
+      );
+    const sql = state.storage.sql;
+    const hasTable = sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'away_members'").toArray().length > 0;
+    const away = hasTable
+      ? sql
+          .exec<{ attachment: string }>("SELECT attachment FROM away_members")
+          .toArray()
+          .map((row) => JSON.parse(row.attachment) as { username: string; resume?: string })
+          .map((a) => ({ username: a.username, resume: a.resume ?? "", away: true }))
+      : [];
+    return [...live, ...away];
+  });
   const memberNames = members.map((m) => m.username).sort();
   // One socket per (normalized) username.
   expect(new Set(members.map((m) => usernameKey(m.username))).size, JSON.stringify(members)).toBe(members.length);
@@ -171,9 +185,14 @@ async function runScenario(actions: Action[]): Promise<void> {
     }
     const view = viewSinceLastJoined(inbox, where);
     if (view === undefined) continue;
-    const isMember = members.some((m) => m.resume === view.resume);
-    if (!isMember) continue;
+    const member = members.find((m) => m.resume === view.resume);
+    if (member === undefined) continue;
     holders.set(view.resume, (holders.get(view.resume) ?? 0) + 1);
+    // A member away in its grace is held by the socket that dropped; it saw the room until then.
+    if (member.away) {
+      expect(gone(seat), `away member on an open socket: ${where}`).toBe(true);
+      continue;
+    }
     // A member's socket is open (no joined for a socket that closed) and sees exactly the members.
     expect(seat.client.closed, `closed socket still a member: ${where}`).toBe(false);
     expect([...view.users].sort(), where).toEqual(memberNames);
@@ -182,47 +201,11 @@ async function runScenario(actions: Action[]): Promise<void> {
   for (const member of members) expect(holders.get(member.resume), JSON.stringify(member)).toBe(1);
 }
 
-/** Resolves once everything the room sent `client` before a marker has arrived, or the room closed it. */
-async function settle(client: TestClient): Promise<void> {
-  const closed = client.closedByServer().then(
-    () => "closed",
-    () => "timeout",
-  );
-  const synced = client.sync().then(
-    () => "synced",
-    () => "timeout",
-  );
-  if ((await Promise.race([closed, synced])) === "timeout") throw new Error("a socket neither answered nor closed");
-}
-
-/** The names a socket was joined as: the joiner is the last of `joined.users`. */
+/** The names a socket was joined as: `joined.you` (a resumed membership keeps its place in `users`). */
 function joinedNames(inbox: ServerMessage[]): Set<string> {
   const names = new Set<string>();
-  for (const m of inbox) if (m.type === "joined") names.add(m.data.users[m.data.users.length - 1] as string);
+  for (const m of inbox) if (m.type === "joined" && m.data.you !== undefined) names.add(m.data.you.user);
   return names;
-}
-
-/**
- * The room as a client sees it since its last `joined`, checking on the way that user-joined is
- * never sent for someone already present and user-left never for someone absent (so each happens
- * exactly once per arrival and departure).
- */
-function viewSinceLastJoined(
-  inbox: ServerMessage[],
-  where: string,
-): { users: Set<string>; resume: string } | undefined {
-  let view: { users: Set<string>; resume: string } | undefined;
-  for (const m of inbox) {
-    if (m.type === "joined") view = { users: new Set(m.data.users), resume: m.data.resume ?? "" };
-    else if (m.type === "user-joined" && view !== undefined) {
-      expect(view.users.has(m.data.user), `user-joined twice for ${m.data.user}: ${where}`).toBe(false);
-      view.users.add(m.data.user);
-    } else if (m.type === "user-left" && view !== undefined) {
-      expect(view.users.has(m.data.user), `user-left for absent ${m.data.user}: ${where}`).toBe(true);
-      view.users.delete(m.data.user);
-    }
-  }
-  return view;
 }
 
 describe("the Room under random interleavings (fast-check)", () => {

@@ -154,9 +154,11 @@ describe("the SFU sequence through the edge", () => {
     expect(bob.all("producer-closed").map((d) => d.producerId)).toEqual([audio.id, video.id]);
 
     // On the node: alice's peer is gone with her transport and producers; bob's peer stays.
-    state = await waitFor("alice's peer to leave the node", async () => {
+    // (mediasoup closes the consumers of a closed producer a moment after the producer itself.)
+    state = await waitFor("alice's peer, her producers and bob's consumers of them to leave the node", async () => {
       const s = await roomOnNode(node, roomId);
-      return peerWith(s, send.id) === undefined ? s : undefined;
+      const settled = peerWith(s, send.id) === undefined && peerWith(s, recv.id)?.consumers.length === 0;
+      return settled ? s : undefined;
     });
     expect(state.peers).toHaveLength(1);
     expect(peerWith(state, recv.id)?.consumers).toEqual([]);

@@ -12,6 +12,7 @@ import {
   verifyRequest,
 } from "@huddle/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nodeDigests } from "../../media-node/src/api/node-digests.ts";
 import type { MediaNode } from "../../media-node/src/node.ts";
 import { type ApiClient, apiClient, errorOf, SECRET, startTestNode } from "./helpers.ts";
 
@@ -185,6 +186,38 @@ describe("media-auth helpers", () => {
     expect(await verify(10_500)).toEqual({ ok: true });
     expect(await verify(10_600)).toEqual({ ok: false, reason: "replayed" });
     expect(replay.size).toBe(1);
+  });
+
+  it("signs and verifies the same with node:crypto's hashes as with WebCrypto's", async () => {
+    for (const body of [undefined, "", "{}", '{"direction":"recv","text":"h\u00e9llo \u{1F600}"}']) {
+      expect(nodeDigests.sha256Hex(body)).toBe(await sha256Hex(body));
+    }
+    expect(nodeDigests.hmacSha256Hex(SECRET, "m\nn")).toBe(await hmacSha256Hex(SECRET, "m\nn"));
+    const body = '{"producerId":"x"}';
+    const webSigned = await signRequest({ secret: SECRET, method: "POST", url: "/v1/x", body, now: 5000 });
+    const nodeSigned = await signRequest({
+      secret: SECRET,
+      method: "POST",
+      url: "/v1/x",
+      body,
+      now: 5000,
+      nonce: webSigned[AUTH_HEADERS.nonce] as string,
+      digests: nodeDigests,
+    });
+    expect(nodeSigned).toEqual(webSigned);
+    const verify = (headers: Record<string, string>, withBody: string) =>
+      verifyRequest({
+        secret: SECRET,
+        method: "POST",
+        pathWithQuery: "/v1/x",
+        header: (name) => headers[name],
+        body: withBody,
+        replay: undefined,
+        now: 5000,
+        digests: nodeDigests,
+      });
+    expect(await verify(webSigned, body)).toEqual({ ok: true });
+    expect(await verify(webSigned, `${body} `)).toEqual({ ok: false, reason: "bad-signature" });
   });
 
   it("forgets signatures once they are out of the window, and refuses when full", () => {

@@ -19,6 +19,9 @@ describe("configuration from the environment", () => {
       logLevel: "info",
       allowPlain: false,
       announceIntervalMs: 10_000,
+      eventsFlushMs: 150,
+      iceConsentTimeoutS: 30,
+      iceDisconnectedCloseMs: 30_000,
     });
     expect(config.workers).toBeGreaterThanOrEqual(1);
     expect(config.edgeUrl).toBeUndefined();
@@ -39,6 +42,22 @@ describe("configuration from the environment", () => {
       MEDIA_NODE_ALLOW_PLAIN: "true",
       MEDIA_NODE_METRICS_TOKEN: "0123456789abcdef0123",
       MEDIA_NODE_ANNOUNCE_INTERVAL_MS: "5000",
+      MEDIA_NODE_EVENTS_FLUSH_MS: "250",
+      MEDIA_NODE_ICE_CONSENT_TIMEOUT_S: "12",
+      MEDIA_NODE_ICE_DISCONNECTED_CLOSE_MS: "4000",
+      MEDIA_NODE_RECORDINGS_DIR: "/var/lib/huddle/recordings",
+      MEDIA_NODE_RECORDINGS_MIN_FREE_MB: "2000",
+      MEDIA_NODE_FFMPEG: "/usr/local/bin/ffmpeg",
+      MEDIA_NODE_GST_LAUNCH: "/usr/local/bin/gst-launch-1.0",
+      MEDIA_NODE_RECORDINGS_DISK_CHECK_MS: "1000",
+      MEDIA_NODE_S3_ENDPOINT: "https://s3.example",
+      MEDIA_NODE_S3_BUCKET: "calls",
+      MEDIA_NODE_S3_REGION: "eu-central-1",
+      MEDIA_NODE_S3_ACCESS_KEY_ID: "AKIAEXAMPLE",
+      MEDIA_NODE_S3_SECRET_ACCESS_KEY: "secret-example",
+      MEDIA_NODE_S3_PREFIX: "huddle/",
+      MEDIA_NODE_S3_FORCE_PATH_STYLE: "yes",
+      MEDIA_NODE_S3_KEEP_LOCAL: "false",
     });
     expect(config).toEqual({
       secret: SECRET,
@@ -54,7 +73,43 @@ describe("configuration from the environment", () => {
       allowPlain: true,
       metricsToken: "0123456789abcdef0123",
       announceIntervalMs: 5000,
+      eventsFlushMs: 250,
+      iceConsentTimeoutS: 12,
+      iceDisconnectedCloseMs: 4000,
+      recordingsDir: "/var/lib/huddle/recordings",
+      recordingsMinFreeMb: 2000,
+      ffmpegPath: "/usr/local/bin/ffmpeg",
+      gstLaunchPath: "/usr/local/bin/gst-launch-1.0",
+      recordingsDiskCheckMs: 1000,
+      s3Endpoint: "https://s3.example",
+      s3Bucket: "calls",
+      s3Region: "eu-central-1",
+      s3AccessKeyId: "AKIAEXAMPLE",
+      s3SecretAccessKey: "secret-example",
+      s3Prefix: "huddle/",
+      s3ForcePathStyle: true,
+      s3KeepLocal: false,
     });
+  });
+
+  it("uploads only with both S3 keys or neither, and only with a recordings folder", () => {
+    const base = { MEDIA_NODE_SECRET: SECRET, MEDIA_NODE_RECORDINGS_DIR: "/rec", MEDIA_NODE_S3_BUCKET: "calls" };
+    expect(configFromEnv(base)).toMatchObject({
+      s3Region: "us-east-1",
+      s3Prefix: "",
+      s3ForcePathStyle: false,
+      s3KeepLocal: true,
+    });
+    expect(() => configFromEnv({ ...base, MEDIA_NODE_S3_ACCESS_KEY_ID: "AKIA" })).toThrow(
+      /MEDIA_NODE_S3_SECRET_ACCESS_KEY/,
+    );
+    expect(() => configFromEnv({ ...base, MEDIA_NODE_RECORDINGS_DIR: "" })).toThrow(
+      /MEDIA_NODE_S3_BUCKET: uploads need/,
+    );
+    expect(() => configFromEnv({ ...base, MEDIA_NODE_S3_ENDPOINT: "ftp://s3" })).toThrow(/MEDIA_NODE_S3_ENDPOINT/);
+    expect(() => configFromEnv({ ...base, MEDIA_NODE_RECORDINGS_DISK_CHECK_MS: "5" })).toThrow(
+      /MEDIA_NODE_RECORDINGS_DISK_CHECK_MS/,
+    );
   });
 
   it("names every bad variable in one clear error", () => {

@@ -19,6 +19,7 @@ import {
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MediaNode } from "../../media-node/src/node.ts";
+import { type Path, pathsOf } from "../support/json-paths.ts";
 import { fuzzParameters } from "../unit/fuzz-runs.ts";
 import {
   type ApiAnswer,
@@ -47,6 +48,9 @@ const STATUS_OF: Record<MediaErrorCode, number> = {
   "invalid-state": 409,
   rejected: 400,
   "too-large": 413,
+  forbidden: 403,
+  expired: 410,
+  "range-not-satisfiable": 416,
   "plain-disabled": 403,
   unavailable: 503,
   internal: 500,
@@ -65,19 +69,6 @@ function render(body: unknown): string {
     .replace(/"@DEEP:(\d+)@"/g, (_, depth: string) => `${"[".repeat(Number(depth))}${"]".repeat(Number(depth))}`)
     .replaceAll(`"${INFINITE}"`, "1e999")
     .replace(/"@KEY:([^@"]+)@"/g, (_, name: string) => `"${name}"`);
-}
-
-type Path = (string | number)[];
-
-/** Every path into a JSON value, the root (`[]`) included. */
-function pathsOf(value: unknown, at: Path = []): Path[] {
-  const out: Path[] = [at];
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) out.push(...pathsOf(item, [...at, i]));
-  } else if (typeof value === "object" && value !== null) {
-    for (const [k, v] of Object.entries(value)) out.push(...pathsOf(v, [...at, k]));
-  }
-  return out;
 }
 
 function valueAt(root: unknown, path: Path): unknown {
@@ -194,6 +185,26 @@ const ROUTES: Record<string, Route> = {
     method: "POST",
     path: () => p.consume(ROOM, "fz-recv", recvPlain.id),
     valid: () => ({ producerId: sourceProducer.id, rtpCapabilities: someCapabilities() }),
+  },
+  "POST consume-many": {
+    method: "POST",
+    path: () => p.consumeMany(ROOM, "fz-recv", recvPlain.id),
+    valid: () => ({ producerIds: [sourceProducer.id, UNKNOWN_ID], rtpCapabilities: someCapabilities() }),
+  },
+  "POST consumers resume": {
+    method: "POST",
+    path: () => p.consumersResume(ROOM, "fz-recv"),
+    valid: () => ({ consumerIds: [fuzzConsumer.id, UNKNOWN_ID] }),
+  },
+  "POST consumers layers": {
+    method: "POST",
+    path: () => p.consumersLayers(ROOM, "fz-recv"),
+    valid: () => ({
+      consumers: [
+        { consumerId: fuzzConsumer.id, spatialLayer: 1, temporalLayer: 0, priority: 3 },
+        { consumerId: UNKNOWN_ID, spatialLayer: 0 },
+      ],
+    }),
   },
   "POST consumer resume": {
     method: "POST",

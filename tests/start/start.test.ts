@@ -60,6 +60,8 @@ describe("npm start", () => {
     const { start, ports } = await startStack();
     const url = (await start.waitForLine(/Open (http:\/\/\S+?)\/? in two browser tabs/, 240_000)).replace(/\/$/, "");
     expect(url).toBe(`http://localhost:${ports.edge}`);
+    // No API_KEYS anywhere (a fresh clone): it says the rooms are open (the line after the URL).
+    expect(await start.waitForLine(/Access: (rooms are open)/, 10_000)).toBe("rooms are open");
 
     browser = await launchChromium("accept");
     const room = `start-${Date.now().toString(36)}`;

@@ -34,6 +34,10 @@ export interface EdgeOptions {
    */
   privateAssets?: boolean;
   echo?: boolean;
+  /** Listen on this port instead of a fresh one (an edge started again where its clients look for it). */
+  port?: number;
+  /** Another wrangler config than the root wrangler.toml (a benchmark's baseline worker). */
+  config?: string;
 }
 
 /**
@@ -42,7 +46,7 @@ export interface EdgeOptions {
  * origin and `extraOrigins` may open room sockets from a browser (ALLOWED_ORIGINS).
  */
 export async function startEdge(name: string, vars: Record<string, string>, options: EdgeOptions = {}): Promise<Edge> {
-  const port = await reservePort();
+  const port = options.port ?? (await reservePort());
   const inspectorPort = await reservePort();
   const url = `http://127.0.0.1:${port}`;
   const scratch = join(REPO_ROOT, ".wrangler", `test-${name}-${randomBytes(4).toString("hex")}`);
@@ -50,6 +54,7 @@ export async function startEdge(name: string, vars: Record<string, string>, opti
   const args = [
     join(REPO_ROOT, "node_modules", "wrangler", "bin", "wrangler.js"),
     "dev",
+    ...(options.config === undefined ? [] : ["--config", options.config]),
     "--ip",
     "127.0.0.1",
     "--port",
@@ -88,16 +93,25 @@ export async function startEdge(name: string, vars: Record<string, string>, opti
 
 /**
  * For the SFU suite and the benchmark: a media node on loopback (when its mediasoup worker is
- * built) and an edge configured with it (MEDIA_NODES, MEDIA_NODE_SECRET); or why there is
+ * built) and an edge configured with it (MEDIA_NODES, MEDIA_NODE_SECRET, and `vars`, e.g. a
+ * higher MAX_PARTICIPANTS than the suite's 3); or why there is
  * none (HUDDLE_E2E_SFU=0, no worker binary, no media node). Throws when one exists but fails.
  */
-export async function startSfuEdge(): Promise<{ edge: Edge } | { unavailable: string }> {
+export async function startSfuEdge(
+  vars: Record<string, string> = {},
+): Promise<{ edge: Edge } | { unavailable: string }> {
   if (process.env.HUDDLE_E2E_SFU === "0") return { unavailable: "HUDDLE_E2E_SFU=0" };
   const missing = mediaNodeAvailable();
   if (missing !== undefined) return { unavailable: missing };
   const secret = randomBytes(32).toString("hex");
-  const media = await startTestMediaNode("media-node", secret);
-  const edge = await startEdge("sfu", { MAX_PARTICIPANTS: "3", MEDIA_NODES: media.url, MEDIA_NODE_SECRET: secret });
+  // The edge's port first: the node pushes its events (active speaker, scores, closures) there.
+  const port = await reservePort();
+  const media = await startTestMediaNode("media-node", secret, { edgeUrl: `http://127.0.0.1:${port}` });
+  const edge = await startEdge(
+    "sfu",
+    { MAX_PARTICIPANTS: "3", ...vars, MEDIA_NODES: media.url, MEDIA_NODE_SECRET: secret },
+    { port },
+  );
   return { edge };
 }
 

@@ -81,12 +81,17 @@ export class RoomClient {
     wsUrl: string,
     roomId: string,
     username: string,
+    token?: string,
   ): Promise<{
     client: RoomClient;
     joined: ServerData<"joined">;
   }> {
     const client = await RoomClient.open(wsUrl, roomId, username);
-    const joined = await client.expect("join-room", { roomId, username }, "joined");
+    const joined = await client.expect(
+      "join-room",
+      { roomId, username, ...(token === undefined ? {} : { token }) },
+      "joined",
+    );
     return { client, joined };
   }
 

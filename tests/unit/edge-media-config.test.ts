@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   ConfigError,
   DEFAULT_MEDIA_CHECK_INTERVAL_MS,
+  DEFAULT_MEDIA_NODE_CALLS_IN_FLIGHT,
   DEFAULT_MEDIA_NODE_TIMEOUT_MS,
   DEFAULT_MEDIA_NODE_TTL_MS,
   normalizeNodeUrl,
@@ -29,6 +30,7 @@ describe("edge media configuration", () => {
       nodeTtlMs: DEFAULT_MEDIA_NODE_TTL_MS,
       checkIntervalMs: DEFAULT_MEDIA_CHECK_INTERVAL_MS,
       timeoutMs: DEFAULT_MEDIA_NODE_TIMEOUT_MS,
+      callsInFlight: DEFAULT_MEDIA_NODE_CALLS_IN_FLIGHT,
     });
   });
 
@@ -38,8 +40,15 @@ describe("edge media configuration", () => {
       MEDIA_NODE_TTL_MS: "4000",
       MEDIA_CHECK_INTERVAL_MS: "500",
       MEDIA_NODE_TIMEOUT_MS: "1500",
+      MEDIA_NODE_CALLS_IN_FLIGHT: "0",
     }).media;
-    expect(media).toMatchObject({ nodeTtlMs: 4000, checkIntervalMs: 500, timeoutMs: 1500, staticNodes: [] });
+    expect(media).toMatchObject({
+      nodeTtlMs: 4000,
+      checkIntervalMs: 500,
+      timeoutMs: 1500,
+      callsInFlight: 0,
+      staticNodes: [],
+    });
   });
 
   it.each([

@@ -1,5 +1,24 @@
-import { type ClientMessage, SFU_MESSAGE_TYPES, type SfuInfo } from "@huddle/protocol";
+import {
+  type AppData,
+  type ClientMessage,
+  type MediaKind,
+  type NodeEvent,
+  type NodeEventsOutcome,
+  type Permissions,
+  SFU_MESSAGE_TYPES,
+  type SfuInfo,
+  type TrackSource,
+} from "@huddle/protocol";
+import type { MediaNodeClient } from "../media/node-client.ts";
+import type { TrackSnapshot } from "./room-events.ts";
 import type { Member } from "./roster.ts";
+
+/** A producer as the room's grant checks see it. */
+export interface ProducerOwner {
+  sid: string;
+  kind: MediaKind;
+  appData: AppData | undefined;
+}
 
 export type SfuMessageType = (typeof SFU_MESSAGE_TYPES)[number];
 export type SfuMessage = Extract<ClientMessage, { type: SfuMessageType }>;
@@ -32,4 +51,29 @@ export interface RoomMedia {
   memberLeft(member: Member): Promise<void>;
   /** The room's alarm fired: probe the media side. */
   check(): Promise<void>;
+  /** Who owns producer `id`, and what it sends. */
+  producer(id: string): ProducerOwner | undefined;
+  /** What socket `sid` publishes now. */
+  tracksOf(sid: string): TrackSnapshot[];
+  /**
+   * A moderator muted `member`'s `source`: its producers of it are paused on the node, and
+   * everyone (the member included) gets `producer-paused`.
+   */
+  muteSource(member: Member, source: TrackSource): Promise<void>;
+  /**
+   * `member`'s grants changed: producers of sources it may no longer publish are closed
+   * (everyone gets `producer-closed`), and without canSubscribe its consumers are paused.
+   */
+  enforce(member: Member, permissions: Permissions): Promise<void>;
+  /** The media node serving the room now (recording), or undefined when none does. */
+  node(): MediaNodeClient | undefined;
+  /**
+   * Events pushed by the media node at `nodeUrl` (edge/src/media/node-events-route.ts): acted on
+   * only when that node serves the room now and each event names objects the room holds.
+   */
+  nodeEvents(nodeUrl: string, events: readonly NodeEvent[]): NodeEventsOutcome;
+  /** `member` was just sent `joined`: it is told what the others learnt from the node (speaker, qualities). */
+  welcome(member: Member): void;
+  /** The current placement's epoch (random per placement), or undefined when no node serves the room. */
+  placementEpoch(): string | undefined;
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { type AuthFailure, constantTimeEqual, type ReplayGuard, verifyRequest } from "@huddle/protocol";
+import { nodeDigests } from "./node-digests.ts";
 
 export type AuthOptions = { secret: string; replay: ReplayGuard; metricsToken: string | undefined };
 
@@ -28,6 +29,7 @@ export async function authenticate(
     header: (name) => header(req, name),
     body,
     replay: options.replay,
+    digests: nodeDigests,
   });
   return result.ok ? undefined : result.reason;
 }

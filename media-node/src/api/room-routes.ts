@@ -4,21 +4,27 @@ import {
   ConnectPlainTransportRequest,
   ConnectTransportRequest,
   type ConnectTransportResponse,
-  ConsumeRequest,
   type ConsumerStateResponse,
   CreatePlainTransportRequest,
   CreateTransportRequest,
   EmptyBody,
   type EnsureRoomResponse,
+  type MediaBatchFailure,
   MediaId,
   MediaPeerId,
   ProduceRequest,
   type ProducerStateResponse,
+  type RestartIceResponse,
+  ResumeConsumersRequest,
+  type ResumeConsumersResponse,
   RoomId,
+  SetConsumerLayersRequest,
+  type SetConsumerLayersResponse,
 } from "@huddle/protocol";
 import { ApiError, mediaCall, notFound } from "../errors.ts";
 import type { MediaRoom } from "../media-room.ts";
 import type { RoomTable } from "../room-table.ts";
+import { ConsumeBody, ConsumeManyBody } from "./bodies.ts";
 import { parseBody } from "./http.ts";
 import type { Route, RouteContext } from "./router.ts";
 
@@ -32,7 +38,8 @@ function decode(raw: string | undefined, name: string): string {
   }
 }
 
-function roomIdOf(ctx: RouteContext): string {
+/** The path's room id, decoded and checked (400 `invalid-param` otherwise). */
+export function roomIdOf(ctx: RouteContext): string {
   const value = decode(ctx.params.roomId, "roomId");
   if (!RoomId.safeParse(value).success) {
     throw new ApiError(400, "invalid-param", "roomId: 1-64 characters of letters, digits, '-' and '_'");
@@ -163,6 +170,17 @@ export function roomRoutes({ rooms, allowPlain }: RoomRoutesOptions): Route[] {
     },
     {
       method: "POST",
+      path: `${PEER}/transports/:transportId/restart-ice`,
+      auth: "signed",
+      handler: async (ctx) => {
+        const transport = transportOf(ctx);
+        parseBody(EmptyBody, ctx.body);
+        const json: RestartIceResponse = { transportId: transport.id, iceParameters: await transport.restartIce() };
+        return { json };
+      },
+    },
+    {
+      method: "POST",
       path: `${PEER}/transports/:transportId/produce`,
       auth: "signed",
       handler: async (ctx) => {
@@ -179,8 +197,50 @@ export function roomRoutes({ rooms, allowPlain }: RoomRoutesOptions): Route[] {
       handler: async (ctx) => {
         const r = room(ctx);
         const transport = transportOf(ctx);
-        const body = parseBody(ConsumeRequest, ctx.body);
+        const body = parseBody(ConsumeBody, ctx.body);
         return { status: 201, json: await r.consume(transport, body) };
+      },
+    },
+    {
+      method: "POST",
+      path: `${PEER}/transports/:transportId/consume-many`,
+      auth: "signed",
+      handler: async (ctx) => {
+        const r = room(ctx);
+        const transport = transportOf(ctx);
+        const body = parseBody(ConsumeManyBody, ctx.body);
+        return { status: 201, json: await r.consumeMany(transport, body) };
+      },
+    },
+    {
+      method: "POST",
+      path: `${PEER}/consumers/resume`,
+      auth: "signed",
+      handler: async (ctx) => {
+        const peer = peerOf(ctx);
+        const { consumerIds } = parseBody(ResumeConsumersRequest, ctx.body);
+        const json: ResumeConsumersResponse = await eachConsumer(consumerIds, async (consumerId) => {
+          const { consumer } = peer.consumer(consumerId);
+          await mediaCall(() => consumer.resume());
+          return { consumerId, paused: consumer.paused };
+        });
+        return { json };
+      },
+    },
+    {
+      method: "POST",
+      path: `${PEER}/consumers/layers`,
+      auth: "signed",
+      handler: async (ctx) => {
+        const peer = peerOf(ctx);
+        const { consumers } = parseBody(SetConsumerLayersRequest, ctx.body);
+        const ids = consumers.map((c) => c.consumerId);
+        const wanted = new Map(consumers.map((c) => [c.consumerId, c]));
+        const json: SetConsumerLayersResponse = await eachConsumer(ids, async (consumerId) => {
+          const { spatialLayer, temporalLayer, priority } = wanted.get(consumerId) as (typeof consumers)[number];
+          return peer.setConsumerLayers(consumerId, { spatialLayer, temporalLayer }, priority);
+        });
+        return { json };
       },
     },
     ...(["resume", "pause"] as const).map(
@@ -223,4 +283,31 @@ export function roomRoutes({ rooms, allowPlain }: RoomRoutesOptions): Route[] {
       },
     },
   ];
+}
+
+/**
+ * Runs `act` for each of a peer's consumers at once; what fails for one (an ApiError: not found,
+ * rejected) is listed in `failed` with the code a single call would have answered, and does not
+ * stop the others.
+ */
+async function eachConsumer<T>(
+  consumerIds: string[],
+  act: (consumerId: string) => Promise<T>,
+): Promise<{ consumers: T[]; failed: MediaBatchFailure[] }> {
+  const out: { consumers: T[]; failed: MediaBatchFailure[] } = { consumers: [], failed: [] };
+  const results = await Promise.all(
+    consumerIds.map(async (consumerId) => {
+      try {
+        return { ok: true as const, value: await act(consumerId) };
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        return { ok: false as const, failure: { id: consumerId, error: { code: error.code, message: error.message } } };
+      }
+    }),
+  );
+  for (const result of results) {
+    if (result.ok) out.consumers.push(result.value);
+    else out.failed.push(result.failure);
+  }
+  return out;
 }

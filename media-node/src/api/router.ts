@@ -19,12 +19,24 @@ export type Route = {
 
 export type Match = { route: Route; params: Record<string, string> } | { methodNotAllowed: true } | undefined;
 
+/** Each route's path split into segments, once (routes never change once made). */
+const patterns = new WeakMap<Route, readonly string[]>();
+
+function patternOf(route: Route): readonly string[] {
+  let pattern = patterns.get(route);
+  if (pattern === undefined) {
+    pattern = route.path.split("/");
+    patterns.set(route, pattern);
+  }
+  return pattern;
+}
+
 /** Matches a path (still percent-encoded) against the routes; params stay encoded. */
 export function matchRoute(routes: readonly Route[], method: string, path: string): Match {
   const segments = path.split("/");
   let pathMatched = false;
   for (const route of routes) {
-    const pattern = route.path.split("/");
+    const pattern = patternOf(route);
     if (pattern.length !== segments.length) continue;
     const params: Record<string, string> = {};
     let ok = true;

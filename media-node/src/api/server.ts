@@ -12,6 +12,8 @@ export type ApiServerOptions = {
   auth: AuthOptions;
   metrics: HttpMetrics;
   log: Logger;
+  /** Signed-URL downloads (their own authentication, streamed): true when it answered the request. */
+  downloads?: (req: IncomingMessage, res: ServerResponse, path: string, query: string) => Promise<boolean>;
   /** The tiny unauthenticated health answer. */
   health: () => { ok: boolean; workers: number };
 };
@@ -59,6 +61,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: ApiSer
     sendJson(res, health.ok ? 200 : 503, health);
     return "/healthz";
   }
+
+  const query = queryAt === -1 ? "" : target.slice(queryAt + 1);
+  if (options.downloads !== undefined && (await options.downloads(req, res, path, query))) return "(download)";
 
   let body: Buffer;
   try {

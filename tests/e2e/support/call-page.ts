@@ -8,12 +8,25 @@ export interface InboundVideo {
   user: string;
   source: "microphone" | "camera" | "screen";
   framesDecoded: number;
+  /** SFU: the height of the frames decoded now (the layer received). */
+  frameHeight?: number;
 }
 
-/** Mirrors web/src/call/types.ts OutboundVideoStat (`window.__huddle.outboundVideo()`; SFU only). */
+/** Mirrors web/src/call/types.ts InboundAudioStat (`window.__huddle.inboundAudio()`). */
+export interface InboundAudio {
+  user: string;
+  packetsReceived: number;
+  paused: boolean;
+}
+
+/** Mirrors web/src/call/types.ts OutboundVideoStat (`window.__huddle.outboundVideo()`). */
 export interface OutboundVideo {
   source: "camera" | "screen";
   layers: number;
+  frameHeight: number;
+  sourceHeight: number;
+  /** SFU: whether each encoding (lowest first) is on. */
+  active?: boolean[];
 }
 
 declare global {
@@ -22,6 +35,9 @@ declare global {
       mode: () => string | null;
       inboundVideo: () => Promise<InboundVideo[]>;
       outboundVideo: () => Promise<OutboundVideo[]>;
+      inboundAudio: () => Promise<InboundAudio[]>;
+      producers: () => Partial<Record<"microphone" | "camera" | "screen", string>>;
+      visibleTiles?: () => readonly string[] | null;
     };
   }
 }
@@ -46,6 +62,10 @@ export interface OpenOptions {
   viewport?: { width: number; height: number };
   /** Open the room's lobby right away (default); false leaves the page blank for the caller. */
   navigate?: boolean;
+  /** The camera capture size setting, as a returning user chose it (default: the client's). */
+  resolution?: "360p" | "720p";
+  /** Device pixels per CSS pixel (default 1). */
+  deviceScaleFactor?: number;
 }
 
 /** One participant: a browser context with one page of the web client. */
@@ -70,15 +90,20 @@ export class CallPage {
 
   /** Opens the lobby of `room` with the microphone and camera preferences already chosen. */
   static async open(browser: Browser, baseUrl: string, room: string, name: string, options: OpenOptions = {}) {
-    const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 720 } });
+    const context = await browser.newContext({
+      viewport: options.viewport ?? { width: 1280, height: 720 },
+      ...(options.deviceScaleFactor === undefined ? {} : { deviceScaleFactor: options.deviceScaleFactor }),
+    });
     const prefs = {
       microphone: options.microphone === true ? "on" : "off",
       camera: options.camera === false ? "off" : "on",
+      resolution: options.resolution ?? null,
     };
     // The lobby remembers these choices in localStorage; set them as a returning user would have.
-    await context.addInitScript((p: { microphone: string; camera: string }) => {
+    await context.addInitScript((p: { microphone: string; camera: string; resolution: string | null }) => {
       localStorage.setItem("huddle.microphone", p.microphone);
       localStorage.setItem("huddle.camera", p.camera);
+      if (p.resolution !== null) localStorage.setItem("huddle.resolution", p.resolution);
     }, prefs);
     const page = await context.newPage();
     if (options.navigate !== false) await page.goto(`${baseUrl}/?room=${encodeURIComponent(room)}`);
@@ -114,6 +139,15 @@ export class CallPage {
 
   outboundVideo(): Promise<OutboundVideo[]> {
     return this.page.evaluate(() => window.__huddle?.outboundVideo() ?? Promise.resolve([]));
+  }
+
+  inboundAudio(): Promise<InboundAudio[]> {
+    return this.page.evaluate(() => window.__huddle?.inboundAudio() ?? Promise.resolve([]));
+  }
+
+  /** Our SFU producer ids per source (empty in the mesh). */
+  producers(): Promise<Partial<Record<"microphone" | "camera" | "screen", string>>> {
+    return this.page.evaluate(() => window.__huddle?.producers() ?? {});
   }
 
   async framesFrom(user: string, source: "camera" | "screen"): Promise<number> {

@@ -187,8 +187,8 @@ export function threeWayCallSuite(options: ThreeWayOptions): void {
         }),
       );
       console.log(`[e2e] ${mode}: Carol's tile disappeared for ${seen.join(", ")} after she pressed Leave`);
-      // Back in the lobby, ready to join again.
-      await page("Carol").page.getByRole("button", { name: "Join call" }).waitFor();
+      // The leave screen, ready to rejoin.
+      await page("Carol").page.getByRole("button", { name: "Rejoin" }).waitFor();
       for (const name of others("Carol")) {
         await waitFor(`${name}'s participant count to drop to 2`, async () =>
           (await page(name).page.locator(".call-count").textContent())?.includes("2"),

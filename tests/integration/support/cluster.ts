@@ -27,6 +27,8 @@ export interface ClusterOptions {
   mode: "static" | "announced";
   /** Extra `--var`s for the edge. */
   vars?: Record<string, string>;
+  /** Extra MEDIA_NODE_* settings for every node. */
+  nodeEnv?: NodeJS.ProcessEnv;
 }
 
 export interface Cluster {
@@ -53,10 +55,16 @@ export const EDGE_MEDIA_VARS = {
 
 export const ANNOUNCE_INTERVAL_MS = 1000;
 
-async function startNode(name: string, secret: string, edgeUrl: string | undefined): Promise<NodeProcess> {
+async function startNode(
+  name: string,
+  secret: string,
+  edgeUrl: string | undefined,
+  env: NodeJS.ProcessEnv | undefined,
+): Promise<NodeProcess> {
   const node = await startTestMediaNode(name, secret, {
     announceIntervalMs: ANNOUNCE_INTERVAL_MS,
     ...(edgeUrl === undefined ? {} : { edgeUrl }),
+    ...(env === undefined ? {} : { env }),
   });
   return { ...node, api: apiClient(node.url, secret) };
 }
@@ -79,7 +87,7 @@ export async function startCluster(name: string, options: ClusterOptions): Promi
   try {
     if (options.mode === "announced") edge = await startEdgeWith({});
     for (let i = 0; i < options.nodes; i++) {
-      nodes.push(await startNode(`media-${name}-${i}`, secret, edge?.url));
+      nodes.push(await startNode(`media-${name}-${i}`, secret, edge?.url, options.nodeEnv));
     }
     edge ??= await startEdgeWith({ MEDIA_NODES: nodes.map((node) => node.url).join(",") });
   } catch (error) {

@@ -1,3 +1,5 @@
+import { afterEach, beforeEach, vi } from "vitest";
+
 /**
  * A stand-in for the browser's WebSocket, driven by the test as the edge would: `open()`,
  * `receive(...)` a frame, `drop(...)` the connection. What the client sent is in `sent`.
@@ -67,4 +69,23 @@ export class FakeWebSocket {
     if (last === undefined) throw new Error("nothing was sent");
     return last;
   }
+}
+
+/**
+ * For each test of the calling file: fake timers, this WebSocket in place of the browser's, a
+ * `window` to dispatch events on, console.warn silenced; all undone after the test.
+ */
+export function useFakeBrowser(): void {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    FakeWebSocket.made = [];
+    vi.stubGlobal("WebSocket", FakeWebSocket);
+    vi.stubGlobal("window", new EventTarget());
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+    vi.restoreAllMocks();
+  });
 }

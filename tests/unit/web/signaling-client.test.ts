@@ -1,7 +1,7 @@
 import { PING_FRAME, PONG_FRAME } from "@huddle/protocol";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type ConnectionStatus, SignalingClient, SignalingError } from "../../../web/src/signaling/SignalingClient.ts";
-import { FakeWebSocket } from "./fake-websocket.ts";
+import { FakeWebSocket, useFakeBrowser } from "./fake-websocket.ts";
 
 // The web client's SignalingClient against a fake WebSocket, with fake timers: the test plays
 // the edge, frame by frame, and moves the clock.
@@ -43,22 +43,10 @@ async function connected(): Promise<Harness & { socket: FakeWebSocket }> {
   const joining = harness.client.join();
   const socket = await acceptJoin();
   await joining;
-  return { ...harness, socket };
+  return { ...(await harness), socket };
 }
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  FakeWebSocket.made = [];
-  vi.stubGlobal("WebSocket", FakeWebSocket);
-  vi.stubGlobal("window", new EventTarget());
-  vi.spyOn(console, "warn").mockImplementation(() => {});
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
-});
+useFakeBrowser();
 
 describe("joining", () => {
   it("opens the room's socket, sends join-room with a requestId and delivers `joined` exactly once", async () => {
@@ -156,6 +144,41 @@ describe("requests", () => {
       requestId: socket.lastMessage().requestId,
     });
     await expect(mismatched).rejects.toMatchObject({ code: "invalid-message" });
+  });
+
+  it("a batch collects one reply per id in order, item errors in place, none on the bus", async () => {
+    const { client, socket } = await connected();
+    const onBus: string[] = [];
+    client.onMessage("consumer-resumed", () => onBus.push("consumer-resumed"));
+    const batch = client.requestEach("resume-consumers", { consumerIds: ["c1", "c2", "c3"] }, "consumer-resumed", 3);
+    const { requestId } = socket.lastMessage();
+    expect(socket.lastMessage()).toMatchObject({ type: "resume-consumers", data: { consumerIds: ["c1", "c2", "c3"] } });
+    socket.receive({ type: "consumer-resumed", data: { consumerId: "c1" }, requestId });
+    socket.receive({ type: "error", data: { code: "not-found", message: "no c2" }, requestId });
+    socket.receive({ type: "consumer-resumed", data: { consumerId: "c3" }, requestId });
+    const replies = await batch;
+    expect(replies[0]).toEqual({ consumerId: "c1" });
+    expect(replies[1]).toBeInstanceOf(SignalingError);
+    expect(replies[1]).toMatchObject({ code: "not-found" });
+    expect(replies[2]).toEqual({ consumerId: "c3" });
+    // A fourth reply with that requestId is not a reply any more.
+    socket.receive({ type: "consumer-resumed", data: { consumerId: "c4" }, requestId });
+    expect(onBus).toEqual(["consumer-resumed"]);
+  });
+
+  it("a batch refused for the rate limit is sent again; one missing reply times it out", async () => {
+    const { client, socket } = await connected();
+    const batch = client.requestEach("resume-consumers", { consumerIds: ["c1", "c2"] }, "consumer-resumed", 2);
+    const first = socket.lastMessage().requestId;
+    socket.receive({ type: "error", data: { code: "rate-limited", message: "slow down" }, requestId: first });
+    await vi.advanceTimersByTimeAsync(250);
+    const retry = socket.lastMessage();
+    expect(retry).toMatchObject({ type: "resume-consumers" });
+    expect(retry.requestId).not.toBe(first);
+    socket.receive({ type: "consumer-resumed", data: { consumerId: "c1" }, requestId: retry.requestId });
+    const failed = batch.catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(await failed).toMatchObject({ code: "timeout" });
   });
 
   it("a request without a reply times out", async () => {

@@ -1,6 +1,7 @@
+import { t } from "../i18n/index.ts";
 import type { EngineHost, MediaEngine } from "./MediaEngine.ts";
 import { PeerLink, type Signal } from "./PeerLink.ts";
-import type { InboundVideoStat, OutboundVideoStat, SourceTracks, TrackSource } from "./types.ts";
+import type { InboundAudioStat, InboundVideoStat, OutboundVideoStat, SourceTracks, TrackSource } from "./types.ts";
 
 /**
  * Peer-to-peer mesh: one `PeerLink` per other participant, negotiated over the edge's
@@ -56,17 +57,34 @@ export class MeshEngine implements MediaEngine {
     link.close();
   }
 
-  setLocalTrack(source: TrackSource, track: MediaStreamTrack | null): void {
+  async setLocalTrack(source: TrackSource, track: MediaStreamTrack | null): Promise<void> {
     this.#sending[source] = track;
-    for (const link of this.#links.values()) {
-      link.setLocalTrack(source, track).catch((error: unknown) => {
-        if (!this.#closed) this.#host.onProblem(`Could not send your ${source} to ${link.remote}.`, error);
-      });
-    }
+    await Promise.all(
+      [...this.#links.values()].map((link) =>
+        link.setLocalTrack(source, track).catch((error: unknown) => {
+          if (!this.#closed) this.#host.onProblem(t(`problem.sendTo.${source}`, { name: link.remote }), error);
+        }),
+      ),
+    );
   }
 
+  /** Every link sends the same tracks: the first link's figures stand for all. */
   async outboundVideoStats(): Promise<OutboundVideoStat[]> {
-    return [];
+    const first = this.#links.values().next();
+    return first.done === true ? [] : first.value.outboundVideo();
+  }
+
+  producerIds(): Partial<Record<TrackSource, string>> {
+    return {};
+  }
+
+  async inboundAudioStats(): Promise<InboundAudioStat[]> {
+    const out: InboundAudioStat[] = [];
+    for (const link of this.#links.values()) {
+      const packetsReceived = await link.inboundAudioPackets();
+      if (packetsReceived !== null) out.push({ user: link.remote, packetsReceived, paused: false });
+    }
+    return out;
   }
 
   async inboundVideoStats(): Promise<InboundVideoStat[]> {

@@ -1,4 +1,6 @@
-import type { LinkState, TrackSource } from "./types.ts";
+import { t } from "../i18n/index.ts";
+import { sentVideo } from "./sentVideo.ts";
+import type { LinkState, OutboundVideoStat, TrackSource } from "./types.ts";
 
 /**
  * Every link carries exactly three sendrecv m-lines, in this order: microphone, camera,
@@ -79,7 +81,7 @@ export class PeerLink {
         "description" in signal ? this.#onDescription(signal.description) : this.#onCandidate(signal.candidate),
       )
       .catch((error: unknown) => {
-        if (!this.#closed) this.#options.onProblem(`Could not negotiate media with ${this.remote}`, error);
+        if (!this.#closed) this.#options.onProblem(t("problem.negotiate", { name: this.remote }), error);
       });
   }
 
@@ -104,6 +106,28 @@ export class PeerLink {
       out.push({ source, framesDecoded });
     }
     return out;
+  }
+
+  /** What we send them per video source that has a track (layers, frame heights). */
+  async outboundVideo(): Promise<OutboundVideoStat[]> {
+    const out: OutboundVideoStat[] = [];
+    for (const [index, transceiver] of this.#transceivers.entries()) {
+      const source = SOURCE_ORDER[index];
+      if (source === undefined || source === "microphone" || transceiver.sender.track === null) continue;
+      out.push({ source, ...sentVideo(await transceiver.sender.getStats()) });
+    }
+    return out;
+  }
+
+  /** Audio packets received from them so far (null before the microphone m-line exists). */
+  async inboundAudioPackets(): Promise<number | null> {
+    const microphone = this.#transceivers[0];
+    if (microphone === undefined) return null;
+    let packets = 0;
+    (await microphone.receiver.getStats()).forEach((report: RTCStats & { packetsReceived?: number }) => {
+      if (report.type === "inbound-rtp") packets = report.packetsReceived ?? 0;
+    });
+    return packets;
   }
 
   /** Audio level (0..1) of what the remote side sends us, and of what we send them. */
@@ -143,7 +167,7 @@ export class PeerLink {
       const description = this.pc.localDescription;
       if (description !== null && !this.#closed) this.#options.signal({ description: description.toJSON() });
     } catch (error) {
-      if (!this.#closed) this.#options.onProblem(`Could not offer media to ${this.remote}`, error);
+      if (!this.#closed) this.#options.onProblem(t("problem.offer", { name: this.remote }), error);
     } finally {
       this.#makingOffer = false;
     }
@@ -201,7 +225,7 @@ export class PeerLink {
     const source = SOURCE_ORDER[this.pc.getTransceivers().indexOf(event.transceiver)];
     if (source === undefined || KIND_OF[source] !== event.track.kind) {
       this.#options.onProblem(
-        `Ignored an unexpected ${event.track.kind} track from ${this.remote}`,
+        t("problem.unexpectedTrack", { name: this.remote }),
         new Error(`no ${event.track.kind} m-line at this position`),
       );
       return;

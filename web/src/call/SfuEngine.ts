@@ -1,4 +1,11 @@
-import type { AppData, ClientData, ProducerInfo, ServerData, SfuInfo } from "@huddle/protocol";
+import {
+  type AppData,
+  type ClientData,
+  MAX_MEDIA_BATCH,
+  type ProducerInfo,
+  type ServerData,
+  type SfuInfo,
+} from "@huddle/protocol";
 import type {
   Consumer,
   Device,
@@ -8,23 +15,60 @@ import type {
   Transport,
   TransportOptions,
 } from "mediasoup-client/types";
+import { t } from "../i18n/index.ts";
+import { CAMERA_PRIORITY, type ReceiveWish, TOP_LAYER } from "./adaptiveLayers.ts";
+import { IceRestarter } from "./iceRestart.ts";
 import type { EngineHost, MediaEngine } from "./MediaEngine.ts";
-import type { InboundVideoStat, LinkState, OutboundVideoStat, SourceTracks, TrackSource } from "./types.ts";
+import { sentVideo } from "./sentVideo.ts";
+import type {
+  InboundAudioStat,
+  InboundVideoStat,
+  LinkState,
+  OutboundVideoStat,
+  SourceTracks,
+  TrackSource,
+} from "./types.ts";
 
 interface Received {
   consumer: Consumer;
   user: string;
   source: TrackSource;
+  /** What the media node was last told of this consumer (a video's layers, paused, priority). */
+  applied: ReceiveWish;
 }
 
 /**
- * Camera simulcast for the 640x360 capture (LocalMedia): a half-size layer for receivers on
- * weak links or small tiles, and the full one. Browsers send two layers at this size at most.
+ * Camera simulcast: three layers (180p / 360p / 720p of a 720p capture) so each receiver gets
+ * what its tile shows (`set-consumer-layers`) and its link carries; the publisher stops the
+ * layers nobody receives (`producer-layers`). A capture below 540p (the 360p setting) goes out
+ * as two layers, half and full size: browsers send no more at that size.
  */
 const CAMERA_SIMULCAST: RTCRtpEncodingParameters[] = [
+  { scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
+];
+const SMALL_CAMERA_SIMULCAST: RTCRtpEncodingParameters[] = [
   { scaleResolutionDownBy: 2, maxBitrate: 200_000 },
   { scaleResolutionDownBy: 1, maxBitrate: 900_000 },
 ];
+
+/** The camera's encodings for a capture of this height. */
+function cameraEncodings(track: MediaStreamTrack): RTCRtpEncodingParameters[] {
+  return (track.getSettings().height ?? 0) >= 540 ? CAMERA_SIMULCAST : SMALL_CAMERA_SIMULCAST;
+}
+
+/**
+ * A screen share is one full-resolution encoding tuned for detail (the track's contentHint is
+ * "detail", LocalMedia): text stays sharp, at the 15 fps it is captured at.
+ */
+const SCREEN_ENCODINGS: RTCRtpEncodingParameters[] = [{ maxBitrate: 2_500_000, maxFramerate: 15 }];
+
+/** What the media node does with a new consumer: forwards the top layer, resumed, at priority 1. */
+const NODE_DEFAULT: ReceiveWish = { paused: false, spatialLayer: TOP_LAYER, priority: CAMERA_PRIORITY };
+
+/** How long `new-producer` announcements are gathered into one `consume-many`. */
+const NEW_PRODUCER_GATHER_MS = 10;
 
 /**
  * The protocol's (validated, loose) shapes and mediasoup-client's types describe the same JSON;
@@ -52,8 +96,9 @@ function sourceOf(kind: "audio" | "video", appData: AppData | undefined): TrackS
 }
 
 /**
- * The SFU path through a media node, with mediasoup-client: one send and one receive
- * transport (`create-transport` -> `webRtcTransportCreated`, `connect-transport` ->
+ * The SFU path through a media node, with mediasoup-client: one receive and (from the first
+ * track to send, so a viewer never asks for it) one send transport
+ * (`create-transport` -> `webRtcTransportCreated`, `connect-transport` ->
  * `transport-connected`), a producer per local source (`produce` -> `produced`, with
  * `appData.source`), and a consumer per remote producer (`consume` -> `consumed`, created
  * paused, then `resume-consumer`). A muted source pauses its producer; a stopped screen
@@ -76,7 +121,14 @@ export class SfuEngine implements MediaEngine {
   #consuming = new Set<string>();
   #peers = new Set<string>();
   #transportStates = new Map<"send" | "recv", string>();
+  /** Per transport: restarts its ICE while it is down (iceRestart.ts). */
+  #restarters = new Map<"send" | "recv", IceRestarter>();
+  /** Every remote producer we know of (to consume again on a rebuilt receive transport). */
+  #known = new Map<string, ProducerInfo>();
+  /** The last track asked for per source (to produce again on a rebuilt send transport). */
+  #wanted = new Map<TrackSource, MediaStreamTrack | null>();
   #linkState: LinkState = "connecting";
+  #subscribe: boolean;
   /** Device and transports; false once their failure has been reported. */
   #ready: Promise<boolean>;
   /** Local track changes are applied one at a time, in order (the first: what we send at start). */
@@ -84,30 +136,39 @@ export class SfuEngine implements MediaEngine {
   #unsubscribe: (() => void)[];
   #closed = false;
 
-  constructor(host: EngineHost, sfu: SfuInfo, sending: SourceTracks) {
+  /** `subscribe` false (no canSubscribe grant): no receive transport, nothing is consumed. */
+  constructor(host: EngineHost, sfu: SfuInfo, sending: SourceTracks, subscribe = true) {
     this.#host = host;
     this.#sfu = sfu;
+    this.#subscribe = subscribe;
     const signaling = host.signaling;
     this.#unsubscribe = [
-      signaling.onMessage("new-producer", (info) => void this.#consume(info)),
-      signaling.onMessage("producer-closed", ({ producerId }) => this.#dropConsumer(producerId)),
+      signaling.onMessage("new-producer", (info) => this.#consumeSoon(info)),
+      signaling.onMessage("producer-closed", ({ producerId }) => {
+        this.#known.delete(producerId);
+        this.#dropConsumer(producerId);
+        this.#forgetProducer(producerId);
+      }),
       signaling.onMessage("producer-paused", ({ producerId }) => this.#received.get(producerId)?.consumer.pause()),
       signaling.onMessage("producer-resumed", ({ producerId }) => this.#received.get(producerId)?.consumer.resume()),
+      signaling.onMessage("producer-layers", ({ producerId, maxSpatialLayer }) =>
+        this.#sendLayersUpTo(producerId, maxSpatialLayer),
+      ),
     ];
     // Device and transports first; then what we send (first in the queue of local changes)
     // and what the others already send (`joined.sfu.producers`), side by side.
     this.#ready = this.#setUp().then(
       () => !this.#closed,
       (error: unknown) => {
-        this.#problem("Could not connect to the media server", error);
+        this.#problem(t("problem.mediaServer"), error);
         return false;
       },
     );
     for (const source of ["microphone", "camera", "screen"] as const) {
       const track = sending[source];
-      if (track !== null) this.setLocalTrack(source, track);
+      if (track !== null) void this.setLocalTrack(source, track);
     }
-    for (const info of sfu.producers) void this.#consume(info);
+    void this.#consumeAll(sfu.producers);
   }
 
   addPeer(user: string): void {
@@ -123,15 +184,17 @@ export class SfuEngine implements MediaEngine {
     }
   }
 
-  setLocalTrack(source: TrackSource, track: MediaStreamTrack | null): void {
+  setLocalTrack(source: TrackSource, track: MediaStreamTrack | null): Promise<void> {
+    this.#wanted.set(source, track);
     this.#localOps = this.#localOps.then(async () => {
       if (!(await this.#ready)) return;
       try {
         await this.#applyLocalTrack(source, track);
       } catch (error) {
-        this.#problem(`Could not ${track === null ? "stop sending" : "send"} your ${source}`, error);
+        this.#problem(t(track === null ? `problem.stopSending.${source}` : `problem.send.${source}`), error);
       }
     });
+    return this.#localOps;
   }
 
   async inboundVideoStats(): Promise<InboundVideoStat[]> {
@@ -139,10 +202,26 @@ export class SfuEngine implements MediaEngine {
     for (const { consumer, user, source } of this.#received.values()) {
       if (consumer.kind !== "video" || consumer.closed) continue;
       let framesDecoded = 0;
-      (await consumer.getStats()).forEach((report: RTCStats & { framesDecoded?: number }) => {
-        if (report.type === "inbound-rtp") framesDecoded = report.framesDecoded ?? 0;
+      let frameHeight = 0;
+      (await consumer.getStats()).forEach((report: RTCStats & { framesDecoded?: number; frameHeight?: number }) => {
+        if (report.type !== "inbound-rtp") return;
+        framesDecoded = report.framesDecoded ?? 0;
+        frameHeight = report.frameHeight ?? 0;
       });
-      out.push({ user, source, framesDecoded });
+      out.push({ user, source, framesDecoded, frameHeight });
+    }
+    return out;
+  }
+
+  async inboundAudioStats(): Promise<InboundAudioStat[]> {
+    const out: InboundAudioStat[] = [];
+    for (const { consumer, user } of this.#received.values()) {
+      if (consumer.kind !== "audio" || consumer.closed) continue;
+      let packetsReceived = 0;
+      (await consumer.getStats()).forEach((report: RTCStats & { packetsReceived?: number }) => {
+        if (report.type === "inbound-rtp") packetsReceived = report.packetsReceived ?? 0;
+      });
+      out.push({ user, packetsReceived, paused: consumer.paused });
     }
     return out;
   }
@@ -151,13 +230,16 @@ export class SfuEngine implements MediaEngine {
     const out: OutboundVideoStat[] = [];
     for (const [source, producer] of this.#producers) {
       if (producer.kind !== "video" || producer.closed) continue;
-      let layers = 0;
-      (await producer.getStats()).forEach((report: RTCStats & { framesEncoded?: number }) => {
-        if (report.type === "outbound-rtp" && (report.framesEncoded ?? 0) > 0) layers++;
-      });
-      out.push({ source, layers });
+      const active = producer.rtpSender?.getParameters().encodings.map((encoding) => encoding.active !== false);
+      out.push({ source, ...sentVideo(await producer.getStats()), ...(active === undefined ? {} : { active }) });
     }
     return out;
+  }
+
+  producerIds(): Partial<Record<TrackSource, string>> {
+    const ids: Partial<Record<TrackSource, string>> = {};
+    for (const [source, producer] of this.#producers) if (!producer.closed) ids[source] = producer.id;
+    return ids;
   }
 
   async audioLevels(): Promise<Map<string, number>> {
@@ -179,9 +261,84 @@ export class SfuEngine implements MediaEngine {
     return levels;
   }
 
+  #wishOps: Promise<void> = Promise.resolve();
+
+  /**
+   * Tells the media node what each remote video should be received as now (the host's
+   * `receiveWish`: paused when its tile is not seen, the layer its tile's size needs, a screen
+   * share first): only what changed since it was last told, one change at a time.
+   */
+  wishesChanged(): void {
+    this.#wishOps = this.#wishOps.then(async () => {
+      for (const received of [...this.#received.values()]) {
+        if (this.#closed) return;
+        if (received.consumer.kind !== "video" || received.consumer.closed) continue;
+        try {
+          await this.#applyWish(received, this.#host.receiveWish(received.user, received.source));
+        } catch (error) {
+          // A consumer closed meanwhile (its producer left) needs nothing any more; otherwise the
+          // video still arrives, only not at the size asked for: worth a log, not the person's attention.
+          if (!received.consumer.closed) console.warn("huddle: could not change what we receive", error);
+        }
+      }
+    });
+  }
+
+  async #applyWish(received: Received, wish: ReceiveWish): Promise<void> {
+    const { signaling } = this.#host;
+    const { consumer, applied } = received;
+    if (wish.paused) {
+      if (applied.paused) return;
+      await signaling.request("pause-consumer", { consumerId: consumer.id }, "consumer-paused");
+      applied.paused = true;
+      return;
+    }
+    if (wish.spatialLayer !== applied.spatialLayer || wish.priority !== applied.priority) {
+      const { spatialLayer, priority } = wish;
+      await signaling.request(
+        "set-consumer-layers",
+        { consumerId: consumer.id, spatialLayer, priority },
+        "consumer-layers-set",
+      );
+      applied.spatialLayer = spatialLayer;
+      applied.priority = priority;
+    }
+    if (applied.paused) {
+      await signaling.request("resume-consumer", { consumerId: consumer.id }, "consumer-resumed");
+      applied.paused = false;
+    }
+  }
+
+  /** Dynacast (`producer-layers`): our encodings above `maxSpatialLayer` stop, those up to it run. */
+  #sendLayersUpTo(producerId: string, maxSpatialLayer: number): void {
+    for (const producer of this.#producers.values()) {
+      if (producer.id !== producerId || producer.closed || producer.kind !== "video") continue;
+      producer.setMaxSpatialLayer(maxSpatialLayer).catch((error: unknown) => {
+        if (!producer.closed) console.warn("huddle: could not change the layers we send", error);
+      });
+    }
+  }
+
+  /**
+   * Our membership was resumed (a `joined` with `resumed`): the media node kept our transports,
+   * producers and consumers. Catch up with the producers that came and went while signaling
+   * was down, and restart ICE at once on a transport that is still down.
+   */
+  resumed(sfu: SfuInfo): void {
+    const listed = new Set(sfu.producers.map((info) => info.producerId));
+    for (const producerId of [...this.#known.keys()]) {
+      if (listed.has(producerId)) continue;
+      this.#known.delete(producerId);
+      this.#dropConsumer(producerId);
+    }
+    void this.#consumeAll(sfu.producers);
+    for (const restarter of this.#restarters.values()) restarter.kick();
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const restarter of this.#restarters.values()) restarter.close();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     for (const producerId of [...this.#received.keys()]) this.#dropConsumer(producerId);
     for (const producer of this.#producers.values()) producer.close();
@@ -199,8 +356,8 @@ export class SfuEngine implements MediaEngine {
     await device.load({ routerRtpCapabilities: this.#sfu.rtpCapabilities as RtpCapabilities });
     if (this.#closed) return;
     this.#device = device;
-    this.#sendTransport = await this.#createTransport("send");
-    this.#recvTransport = await this.#createTransport("recv");
+    // The send transport waits for the first track to send: a viewer (no canPublish) never asks for one.
+    if (this.#subscribe) this.#recvTransport = await this.#createTransport("recv");
     this.#updateLinkState(); // transports exist; nothing failed so far
   }
 
@@ -238,12 +395,49 @@ export class SfuEngine implements MediaEngine {
       this.#transportStates.set(direction, state);
       this.#updateLinkState();
     });
+    this.#restarters.get(direction)?.close();
+    this.#restarters.set(
+      direction,
+      new IceRestarter(transport, {
+        restartIce: async (transportId) =>
+          (await signaling.request("restart-ice", { transportId }, "ice-restarted")).iceParameters,
+        canSignal: () => signaling.status.state === "connected",
+        onGone: () => void this.#rebuild(direction),
+      }),
+    );
     return transport;
   }
 
+  /**
+   * The media node closed one of our transports (its ICE was down too long): a new one takes
+   * its place, with what the old one carried (our tracks, or everyone's producers).
+   */
+  async #rebuild(direction: "send" | "recv"): Promise<void> {
+    if (this.#closed) return;
+    this.#transportStates.delete(direction);
+    if (direction === "recv") {
+      for (const producerId of [...this.#received.keys()]) this.#dropConsumer(producerId);
+      this.#recvTransport?.close();
+      this.#recvTransport = null;
+      try {
+        this.#recvTransport = await this.#createTransport("recv");
+      } catch (error) {
+        this.#problem(t("problem.mediaServer"), error);
+        return;
+      }
+      await this.#consumeAll([...this.#known.values()]);
+      return;
+    }
+    for (const producer of this.#producers.values()) producer.close();
+    this.#producers.clear();
+    this.#sendTransport?.close();
+    this.#sendTransport = null;
+    // The next local change creates the send transport again and produces each track anew.
+    for (const [source, track] of this.#wanted) if (track !== null) void this.setLocalTrack(source, track);
+  }
+
   async #applyLocalTrack(source: TrackSource, track: MediaStreamTrack | null): Promise<void> {
-    const transport = this.#sendTransport;
-    if (this.#closed || transport === null) return;
+    if (this.#closed) return;
     const signaling = this.#host.signaling;
     const producer = this.#producers.get(source);
     if (track === null) {
@@ -274,13 +468,15 @@ export class SfuEngine implements MediaEngine {
     if (this.#device?.canProduce(kind) !== true) {
       throw new Error(`this browser cannot send ${kind} to the media server`);
     }
+    this.#sendTransport ??= await this.#createTransport("send");
+    const transport = this.#sendTransport;
     const created = await transport.produce({
       track,
       stopTracks: false,
       appData: { source },
-      ...(source === "screen" ? { codecOptions: { videoGoogleStartBitrate: 1000 } } : {}),
+      ...(source === "screen" ? { codecOptions: { videoGoogleStartBitrate: 1000 }, encodings: SCREEN_ENCODINGS } : {}),
       // The camera goes out as simulcast: the media node forwards each receiver the layer its link can carry.
-      ...(source === "camera" ? { encodings: CAMERA_SIMULCAST } : {}),
+      ...(source === "camera" ? { encodings: cameraEncodings(track) } : {}),
     });
     if (this.#closed) {
       created.close();
@@ -289,8 +485,27 @@ export class SfuEngine implements MediaEngine {
     this.#producers.set(source, created);
   }
 
+  #arriving: ProducerInfo[] = [];
+
+  /**
+   * Producers announced after we joined, gathered for a moment (several people joining at once
+   * announce many) and consumed as one batch; a single one goes as `consume`.
+   */
+  #consumeSoon(info: ProducerInfo): void {
+    this.#arriving.push(info);
+    if (this.#arriving.length > 1) return;
+    setTimeout(() => {
+      const arrived = this.#arriving;
+      this.#arriving = [];
+      if (arrived.length === 1) void this.#consume(arrived[0] as ProducerInfo);
+      else void this.#consumeAll(arrived);
+    }, NEW_PRODUCER_GATHER_MS);
+  }
+
+  /** One producer that appeared after we joined (`new-producer`): `consume`, then `resume-consumer`. */
   async #consume(info: ProducerInfo): Promise<void> {
     if (info.user === this.#host.username || this.#consuming.has(info.producerId)) return;
+    this.#known.set(info.producerId, info);
     this.#consuming.add(info.producerId);
     try {
       await this.#ready;
@@ -307,32 +522,113 @@ export class SfuEngine implements MediaEngine {
         },
         "consumed",
       );
-      if (this.#closed || !this.#consuming.has(info.producerId)) return;
-      const consumer = await transport.consume({
-        id: consumed.id,
-        producerId: consumed.producerId,
-        kind: consumed.kind,
-        rtpParameters: consumed.rtpParameters as RtpParameters,
-      });
-      if (this.#closed || !this.#consuming.has(info.producerId)) {
-        consumer.close();
-        return;
-      }
-      const source = sourceOf(consumed.kind, consumed.appData ?? info.appData);
-      this.#received.set(info.producerId, { consumer, user: consumed.user, source });
-      this.#host.onRemoteTrack(consumed.user, source, consumer.track);
+      const consumer = await this.#receive(info, consumed);
+      if (consumer === null) return;
       await signaling.request("resume-consumer", { consumerId: consumer.id }, "consumer-resumed");
       if (consumed.producerPaused) consumer.pause();
+      this.wishesChanged();
     } catch (error) {
-      this.#consuming.delete(info.producerId);
-      this.#problem(`Could not receive ${info.kind === "audio" ? "audio" : "video"} from ${info.user}`, error);
+      this.#failedToReceive(info, error);
     }
+  }
+
+  /**
+   * Everyone already in the room (`joined.sfu.producers`): one `consume-many` and one
+   * `resume-consumers` for all of them, so joining a room of N costs two requests, not 2N.
+   */
+  async #consumeAll(producers: ProducerInfo[]): Promise<void> {
+    for (const info of producers) if (info.user !== this.#host.username) this.#known.set(info.producerId, info);
+    const wanted = producers.filter((p) => p.user !== this.#host.username && !this.#consuming.has(p.producerId));
+    if (wanted.length === 0) return;
+    for (const info of wanted) this.#consuming.add(info.producerId);
+    try {
+      await this.#ready;
+      const device = this.#device;
+      const transport = this.#recvTransport;
+      if (this.#closed || device === null || transport === null) return;
+      const { signaling } = this.#host;
+      const resumed: { consumer: Consumer; paused: boolean }[] = [];
+      for (let at = 0; at < wanted.length; at += MAX_MEDIA_BATCH) {
+        const batch = wanted.slice(at, at + MAX_MEDIA_BATCH);
+        const replies = await signaling.requestEach(
+          "consume-many",
+          {
+            transportId: transport.id,
+            producerIds: batch.map((p) => p.producerId),
+            rtpCapabilities: device.recvRtpCapabilities as WireRtpCapabilities,
+          },
+          "consumed",
+          batch.length,
+        );
+        for (const [i, info] of batch.entries()) {
+          const reply = replies[i];
+          if (reply === undefined || reply instanceof Error) {
+            this.#failedToReceive(info, reply ?? new Error("no reply"));
+            continue;
+          }
+          try {
+            const consumer = await this.#receive(info, reply);
+            if (consumer !== null) resumed.push({ consumer, paused: reply.producerPaused });
+          } catch (error) {
+            this.#failedToReceive(info, error);
+          }
+        }
+      }
+      if (resumed.length === 0 || this.#closed) return;
+      const answers = await signaling.requestEach(
+        "resume-consumers",
+        { consumerIds: resumed.map(({ consumer }) => consumer.id) },
+        "consumer-resumed",
+        resumed.length,
+      );
+      for (const [i, { consumer, paused }] of resumed.entries()) {
+        const answer = answers[i];
+        if (answer instanceof Error) this.#problem(t("problem.startReceiving"), answer);
+        else if (paused) consumer.pause();
+      }
+      this.wishesChanged();
+    } catch (error) {
+      for (const info of wanted) {
+        if (!this.#received.has(info.producerId)) this.#failedToReceive(info, error);
+      }
+    }
+  }
+
+  /** The local consumer of a `consumed` reply, shown as the remote track; null when no longer wanted. */
+  async #receive(info: ProducerInfo, consumed: ServerData<"consumed">): Promise<Consumer | null> {
+    const transport = this.#recvTransport;
+    if (this.#closed || transport === null || !this.#consuming.has(info.producerId)) return null;
+    const consumer = await transport.consume({
+      id: consumed.id,
+      producerId: consumed.producerId,
+      kind: consumed.kind,
+      rtpParameters: consumed.rtpParameters as RtpParameters,
+    });
+    if (this.#closed || !this.#consuming.has(info.producerId)) {
+      consumer.close();
+      return null;
+    }
+    const source = sourceOf(consumed.kind, consumed.appData ?? info.appData);
+    this.#received.set(info.producerId, { consumer, user: consumed.user, source, applied: { ...NODE_DEFAULT } });
+    this.#host.onRemoteTrack(consumed.user, source, consumer.track);
+    return consumer;
+  }
+
+  #failedToReceive(info: ProducerInfo, error: unknown): void {
+    this.#consuming.delete(info.producerId);
+    this.#problem(
+      t(info.kind === "audio" ? "problem.receiveAudio" : "problem.receiveVideo", { name: info.user }),
+      error,
+    );
   }
 
   /** The one way a failure leaves this engine (none once it is closed: a reset replaced it). */
   #problem(what: string, error: unknown): void {
     if (this.#closed) return;
-    this.#host.onProblem(`${what}: ${error instanceof Error ? error.message : String(error)}`, error);
+    this.#host.onProblem(
+      t("problem.withDetail", { problem: what, detail: error instanceof Error ? error.message : String(error) }),
+      error,
+    );
   }
 
   /**
@@ -350,6 +646,15 @@ export class SfuEngine implements MediaEngine {
     if (next === this.#linkState) return;
     this.#linkState = next;
     for (const user of this.#peers) this.#host.onLinkState(user, next);
+  }
+
+  /** One of ours closed by the server (a moderator revoked its source): the next track makes a new one. */
+  #forgetProducer(producerId: string): void {
+    for (const [source, producer] of this.#producers) {
+      if (producer.id !== producerId) continue;
+      this.#producers.delete(source);
+      producer.close();
+    }
   }
 
   #dropConsumer(producerId: string): void {

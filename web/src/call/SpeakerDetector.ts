@@ -5,8 +5,11 @@ const SPEAKING_LEVEL = 0.03;
 const HOLD_MS = 1200;
 
 /**
- * Picks the active speaker from WebRTC audio levels (`audioLevel` of inbound-rtp for others,
- * of the microphone's media-source for us), polled a few times a second.
+ * Says who the active speaker is. In SFU calls the media node decides (its ActiveSpeakerObserver,
+ * told as `active-speaker`: `serverSaid`), and the levels polled here only feed the level bars.
+ * In peer-to-peer calls there is no server: it picks the speaker itself from WebRTC audio levels
+ * (`audioLevel` of inbound-rtp for others, of the microphone's media-source for us), polled a
+ * few times a second.
  */
 export class SpeakerDetector {
   #read: () => Promise<Map<string, number>>;
@@ -15,6 +18,8 @@ export class SpeakerDetector {
   #lastHeard = 0;
   #timer: ReturnType<typeof setInterval>;
   #busy = false;
+  /** The media node picks the speaker (SFU calls); the local levels only decide in mesh calls. */
+  #serverDriven = false;
 
   constructor(read: () => Promise<Map<string, number>>, onChange: (speaker: string | null) => void) {
     this.#read = read;
@@ -26,11 +31,30 @@ export class SpeakerDetector {
     clearInterval(this.#timer);
   }
 
+  /** SFU calls: from now on only `serverSaid` picks the speaker (mesh: the local levels do). */
+  setServerDriven(serverDriven: boolean): void {
+    if (this.#serverDriven === serverDriven) return;
+    this.#serverDriven = serverDriven;
+    this.#change(null);
+  }
+
+  /** The media node's active speaker (`active-speaker`); ignored in mesh calls. */
+  serverSaid(user: string): void {
+    if (this.#serverDriven) this.#change(user);
+  }
+
+  #change(speaker: string | null): void {
+    if (speaker === this.#speaker) return;
+    this.#speaker = speaker;
+    this.#onChange(speaker);
+  }
+
   async #poll(): Promise<void> {
     if (this.#busy) return;
     this.#busy = true;
     try {
       const levels = await this.#read();
+      if (this.#serverDriven) return;
       let loudest: string | null = null;
       let loudestLevel = SPEAKING_LEVEL;
       for (const [user, level] of levels) {
@@ -41,11 +65,7 @@ export class SpeakerDetector {
       }
       const now = performance.now();
       if (loudest !== null) this.#lastHeard = now;
-      const next = loudest ?? (now - this.#lastHeard < HOLD_MS ? this.#speaker : null);
-      if (next !== this.#speaker) {
-        this.#speaker = next;
-        this.#onChange(next);
-      }
+      this.#change(loudest ?? (now - this.#lastHeard < HOLD_MS ? this.#speaker : null));
     } catch {
       // Stats are best effort (a connection may be closing).
     } finally {

@@ -21,12 +21,28 @@ export interface InboundVideoStat {
   user: string;
   source: TrackSource;
   framesDecoded: number;
+  /** The height of the frames decoded now (the SFU's layer we receive; 0 before the first). */
+  frameHeight?: number;
 }
 
-/** What one local video source is sending: how many encodings (simulcast layers) carry frames. */
+/** Audio arriving from one remote participant: the tests watch `packetsReceived` stop when muted. */
+export interface InboundAudioStat {
+  user: string;
+  packetsReceived: number;
+  /** Our consumer is paused (the producer was paused on the media node; never in the mesh). */
+  paused: boolean;
+}
+
+/** What one local video source is sending: how many encodings (simulcast layers) carry frames, how tall. */
 export interface OutboundVideoStat {
   source: TrackSource;
   layers: number;
+  /** The tallest frame being encoded now (0 before the first). */
+  frameHeight: number;
+  /** The height of the frames the capture delivers to the encoder (`media-source`; 0 unknown). */
+  sourceHeight: number;
+  /** SFU: whether each encoding (simulcast layer, lowest first) is on (dynacast turns unwanted ones off). */
+  active?: boolean[];
 }
 
 export type CallMode = "mesh" | "sfu";

@@ -1,4 +1,5 @@
 import {
+  CLOSE_KEEPALIVE_TIMEOUT,
   type ClientData,
   type ClientMessage,
   type ClientMessageType,
@@ -14,6 +15,8 @@ import { roomSocketUrl } from "../config.ts";
 import { Emitter } from "../events.ts";
 import { backoffDelay, DEFAULT_BACKOFF } from "./backoff.ts";
 import { isTransient, SignalingError, toSignalingError } from "./errors.ts";
+import { RECONNECT_LIMIT_MS } from "./reconnectLimit.ts";
+import { finalCloseError } from "./refusal.ts";
 
 export { SignalingError };
 
@@ -32,14 +35,25 @@ const MAX_REJOIN_TAKEN = 8;
 
 export type ConnectionStatus =
   | { state: "connecting" }
+  /** In the room's lobby: the edge holds our `join-room` until a moderator admits or denies it. */
+  | { state: "waiting"; roomId: string }
   | { state: "connected" }
-  | { state: "reconnecting"; attempt: number; retryInMs: number; reason: string }
+  /**
+   * The connection dropped: attempt `attempt` starts in `retryInMs` (`retryNow()` starts it at
+   * once). Until `giveUpAt` (epoch ms); then the client closes with the error `gave-up`.
+   */
+  | { state: "reconnecting"; attempt: number; retryInMs: number; reason: string; giveUpAt: number }
   | { state: "closed"; reason: string; error?: SignalingError };
 
 export interface JoinParams {
   roomId: string;
   username: string;
   token?: string;
+}
+
+export interface SignalingOptions {
+  /** How long a dropped connection is retried before the client gives up (default `RECONNECT_LIMIT_MS`). */
+  reconnectLimitMs?: number;
 }
 
 type MessageEvents = { [T in ServerMessageType]: [ServerData<T>, ServerMessage] };
@@ -62,10 +76,37 @@ class MessageBus extends Emitter<MessageEvents> {
 }
 
 interface Pending {
-  expect: ServerMessageType;
+  /** The reply's type; "any": whatever the room answers (moderation commands). */
+  expect: ServerMessageType | "any";
   resolve: (message: ServerMessage) => void;
   reject: (error: SignalingError) => void;
   timer: ReturnType<typeof setTimeout>;
+  /** `join-room` only: the lobby holds the request (`lobby-waiting`); its reply comes when a moderator decides. */
+  onWaiting?: () => void;
+  /** Batch requests: replies still to come; an `error` reply is one item's, for `itemError`. */
+  remaining?: number;
+  itemError?: (error: SignalingError) => void;
+}
+
+/**
+ * A message that ends our membership for good: we were removed, the room was ended, or our
+ * request to join was denied. The socket closes next; nothing may reconnect.
+ */
+function finalNotice(message: ServerMessage, username: string): SignalingError | undefined {
+  switch (message.type) {
+    case "participant-removed":
+      return message.data.user === username
+        ? new SignalingError("removed", message.data.reason ?? "a moderator removed you from the call")
+        : undefined;
+    case "room-ended":
+      return new SignalingError("room-ended", message.data.reason);
+    case "error":
+      return message.data.code === "removed" || message.data.code === "join-denied"
+        ? new SignalingError(message.data.code, message.data.message)
+        : undefined;
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -74,6 +115,9 @@ interface Pending {
  * (exponential backoff with jitter) that joins the room again. Every `joined` (the first
  * and each rejoin) is delivered once, as the `joined` event, when the status is `connected`;
  * the owner rebuilds its call state from it. Replies to requests go to their request only.
+ * A room with a lobby holds the join (`waiting`) until a moderator decides. A moderator's
+ * removal, denial or end of the call (their messages, or close codes 4010-4012) closes the
+ * client for good with that error: it never reconnects after them.
  */
 export class SignalingClient extends Emitter<SignalingEvents> {
   readonly edgeUrl: string;
@@ -90,20 +134,39 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   #everJoined = false;
   #closed = false;
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  readonly #reconnectLimitMs: number;
+  /** While reconnecting: when the client gives up (epoch ms), and the timer that does it. */
+  #giveUpAt: number | null = null;
+  #giveUpTimer: ReturnType<typeof setTimeout> | null = null;
+  /** A connection attempt is under way (a second one must not start beside it). */
+  #attemptRunning = false;
+  /** While a join attempt runs: ends it with a final error (removed, denied, ended) that came as news. */
+  #failJoin: ((error: SignalingError) => void) | null = null;
   #pingTimer: ReturnType<typeof setInterval> | null = null;
   #pongTimer: ReturnType<typeof setTimeout> | null = null;
   #onOnline = () => {
     if (this.#status.state === "reconnecting") this.#reconnectNow();
   };
 
-  constructor(edgeUrl: string, params: JoinParams) {
+  constructor(edgeUrl: string, params: JoinParams, options: SignalingOptions = {}) {
     super();
     this.edgeUrl = edgeUrl;
     this.params = params;
+    this.#reconnectLimitMs = options.reconnectLimitMs ?? RECONNECT_LIMIT_MS;
   }
 
   get status(): ConnectionStatus {
     return this.#status;
+  }
+
+  /** How long a dropped connection is retried before the client gives up. */
+  get reconnectLimitMs(): number {
+    return this.#reconnectLimitMs;
+  }
+
+  /** While reconnecting: starts the next attempt now instead of after the backoff. */
+  retryNow(): void {
+    if (this.#status.state === "reconnecting") this.#reconnectNow();
   }
 
   /** Subscribes to one server message type; returns the unsubscribe function. */
@@ -113,9 +176,10 @@ export class SignalingClient extends Emitter<SignalingEvents> {
 
   /**
    * Opens the socket and joins the room. Resolves once joined (after the `joined` event);
-   * rejects with the edge's error (`username-taken`, `room-full`, ...) or a connection
-   * failure, after which this client is closed. Later disconnects reconnect and rejoin on
-   * their own.
+   * rejects with the edge's error (`username-taken`, `room-full`, `unauthorized`,
+   * `join-denied`, ...) or a connection failure, after which this client is closed. In a room
+   * with a lobby the status is `waiting` meanwhile, for as long as it takes (`leave` cancels).
+   * Later disconnects reconnect and rejoin on their own.
    */
   async join(): Promise<void> {
     window.addEventListener("online", this.#onOnline);
@@ -159,10 +223,89 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     }
   }
 
-  /** Leaves the room (best effort) and closes for good: no reconnect. */
+  /**
+   * Sends a moderation command and resolves with whatever the room answers (`room-updated`,
+   * `participant-updated`, ...). The answer is news for this client as well (the room's state
+   * changed), so it is also delivered to `onMessage` subscribers; an `error` rejects.
+   */
+  async command<T extends ClientMessageType>(type: T, data: ClientData<T>): Promise<ServerMessage> {
+    const message = await this.#request(type, data, "any", REQUEST_TIMEOUT_MS, false);
+    this.#bus.dispatch(message);
+    return message;
+  }
+
+  /**
+   * Sends a batch request (`consume-many`, `resume-consumers`) answered with `count` replies that
+   * carry its `requestId`, each of type `expect` or an `error`; resolves with them in order, an
+   * item's error as a SignalingError in its place. A batch refused as a whole for the rate
+   * limit is retried like `request`; it rejects when the connection closes or the replies do not
+   * all arrive in time.
+   */
+  async requestEach<T extends ClientMessageType, R extends ServerMessageType>(
+    type: T,
+    data: ClientData<T>,
+    expect: R,
+    count: number,
+  ): Promise<(ServerData<R> | SignalingError)[]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#requestEach(type, data, expect, count);
+      } catch (error) {
+        const limited = error instanceof SignalingError && error.code === "rate-limited";
+        if (!limited || attempt >= RATE_LIMIT_RETRIES || this.#closed) throw error;
+        await new Promise((resolve) => setTimeout(resolve, RATE_LIMIT_PAUSE_MS * 2 ** attempt));
+      }
+    }
+  }
+
+  #requestEach<T extends ClientMessageType, R extends ServerMessageType>(
+    type: T,
+    data: ClientData<T>,
+    expect: R,
+    count: number,
+  ): Promise<(ServerData<R> | SignalingError)[]> {
+    return new Promise((resolve, reject) => {
+      const socket = this.#socket;
+      if (socket === null || socket.readyState !== WebSocket.OPEN || this.#status.state !== "connected") {
+        reject(new SignalingError("closed", `not connected (${type})`));
+        return;
+      }
+      const requestId = `r${this.#nextRequestId++}`;
+      const replies: (ServerData<R> | SignalingError)[] = [];
+      const add = (reply: ServerData<R> | SignalingError) => {
+        replies.push(reply);
+        if (replies.length === count) resolve(replies);
+      };
+      const timer = setTimeout(() => {
+        this.#pending.delete(requestId);
+        reject(new SignalingError("timeout", `no reply to ${type} within ${REQUEST_TIMEOUT_MS} ms`));
+      }, REQUEST_TIMEOUT_MS);
+      this.#pending.set(requestId, {
+        expect,
+        timer,
+        remaining: count,
+        resolve: (message) => add(message.data as ServerData<R>),
+        itemError: (error) => {
+          // The edge refuses a whole frame for the rate limit (one reply, never an item's).
+          if (error.code === "rate-limited" && replies.length === 0) {
+            this.#pending.delete(requestId);
+            clearTimeout(timer);
+            reject(error);
+          } else add(error);
+        },
+        reject,
+      });
+      socket.send(encode({ type, data, requestId } as ClientMessage));
+    });
+  }
+
+  /** Leaves the room (best effort; also stops waiting in its lobby) and closes for good: no reconnect. */
   leave(): void {
     if (this.#closed) return;
-    this.send("leave-room", { roomId: this.params.roomId, username: this.params.username });
+    const socket = this.#socket;
+    if (socket !== null && socket.readyState === WebSocket.OPEN) {
+      socket.send(encode({ type: "leave-room", data: { roomId: this.params.roomId, username: this.params.username } }));
+    }
     this.close("left the room");
   }
 
@@ -171,6 +314,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.#closed = true;
     window.removeEventListener("online", this.#onOnline);
     if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
+    this.#stopGiveUp();
     this.#stopKeepalive();
     this.#rejectAll(new SignalingError("closed", reason));
     const socket = this.#socket;
@@ -184,13 +328,29 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.#bus = new MessageBus();
   }
 
+  #request<T extends ClientMessageType>(
+    type: T,
+    data: ClientData<T>,
+    expect: "any",
+    timeoutMs: number,
+    duringJoin: boolean,
+  ): Promise<ServerMessage>;
   #request<T extends ClientMessageType, R extends ServerMessageType>(
     type: T,
     data: ClientData<T>,
     expect: R,
     timeoutMs: number,
     duringJoin: boolean,
-  ): Promise<ServerData<R>> {
+    onWaiting?: () => void,
+  ): Promise<ServerData<R>>;
+  #request<T extends ClientMessageType, R extends ServerMessageType>(
+    type: T,
+    data: ClientData<T>,
+    expect: R | "any",
+    timeoutMs: number,
+    duringJoin: boolean,
+    onWaiting?: () => void,
+  ): Promise<ServerData<R> | ServerMessage> {
     return new Promise((resolve, reject) => {
       const socket = this.#socket;
       const ready = duringJoin || this.#status.state === "connected";
@@ -206,8 +366,9 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       this.#pending.set(requestId, {
         expect,
         timer,
-        resolve: (message) => resolve(message.data as ServerData<R>),
+        resolve: (message) => resolve(expect === "any" ? message : (message.data as ServerData<R>)),
         reject,
+        ...(onWaiting === undefined ? {} : { onWaiting }),
       });
       socket.send(encode({ type, data, requestId } as ClientMessage));
     });
@@ -223,6 +384,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        if (this.#failJoin === fail) this.#failJoin = null;
+        this.#stopKeepalive();
         detach(socket);
         if (this.#socket === socket) this.#socket = null;
         socket.close();
@@ -234,31 +397,45 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       );
       socket.onmessage = (event) => this.#onFrame(event.data);
       socket.onerror = () => fail(new SignalingError("connection-failed", "could not connect to the server"));
+      this.#failJoin = fail;
       socket.onclose = (event) =>
         fail(
-          new SignalingError(
-            "connection-failed",
-            `connection closed (${event.code}${event.reason ? `: ${event.reason}` : ""})`,
-          ),
+          finalCloseError(event.code) ??
+            new SignalingError(
+              "connection-failed",
+              `connection closed (${event.code}${event.reason ? `: ${event.reason}` : ""})`,
+            ),
         );
+      // In the lobby: no timeout (a moderator may take a while), but pings keep the socket alive.
+      const onWaiting = () => {
+        clearTimeout(timer);
+        this.#setStatus({ state: "waiting", roomId: this.params.roomId });
+        this.#startKeepalive(socket, () => fail(new SignalingError("connection-failed", "no answer from the server")));
+      };
       socket.onopen = () => {
         const { roomId, username, token } = this.params;
         const data: ClientData<"join-room"> = { roomId, username };
         if (token !== undefined) data.token = token;
         // A rejoin takes the name over from our previous socket if the edge still holds it.
         if (this.#resume !== undefined) data.resume = this.#resume;
-        this.#request("join-room", data, "joined", timeoutMs, true).then(
+        this.#request("join-room", data, "joined", timeoutMs, true, onWaiting).then(
           (joined) => {
             if (settled) return;
             settled = true;
             clearTimeout(timer);
+            if (this.#failJoin === fail) this.#failJoin = null;
             socket.onerror = null;
-            socket.onclose = (event) => this.#onUnexpectedClose(socket, `connection lost (${event.code})`);
+            socket.onclose = (event) => {
+              const final = finalCloseError(event.code);
+              if (final !== undefined && this.#socket === socket) this.close(final.message, final);
+              else this.#onUnexpectedClose(socket, `connection lost (${event.code})`);
+            };
             this.#resume = joined.resume;
+            this.#stopGiveUp();
             this.#attempt = 0;
             this.#takenRetries = 0;
             this.#setStatus({ state: "connected" });
-            this.#startKeepalive(socket);
+            this.#startKeepalive(socket, () => this.#onUnexpectedClose(socket, "no answer from the server"));
             this.emit("joined", joined);
             resolve();
           },
@@ -285,15 +462,29 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     const requestId = message.requestId;
     const pending = requestId === undefined ? undefined : this.#pending.get(requestId);
     if (requestId !== undefined && pending !== undefined) {
-      this.#pending.delete(requestId);
-      clearTimeout(pending.timer);
-      if (message.type === "error") pending.reject(new SignalingError(message.data.code, message.data.message));
-      else if (message.type !== pending.expect) {
+      if (message.type === "lobby-waiting" && pending.onWaiting !== undefined) {
+        clearTimeout(pending.timer);
+        pending.onWaiting(); // the same request is answered again when a moderator decides
+        return;
+      }
+      if (pending.remaining === undefined || --pending.remaining === 0) {
+        this.#pending.delete(requestId);
+        clearTimeout(pending.timer);
+      }
+      if (message.type === "error") {
+        const error = new SignalingError(message.data.code, message.data.message, message.data.reason);
+        (pending.itemError ?? pending.reject)(error);
+      } else if (pending.expect !== "any" && message.type !== pending.expect) {
         pending.reject(new SignalingError("invalid-message", `expected ${pending.expect}, got ${message.type}`));
       } else pending.resolve(message);
       return; // a reply belongs to its request only
     }
     this.#bus.dispatch(message);
+    const final = finalNotice(message, this.params.username);
+    if (final === undefined || this.#closed) return;
+    // Removed, denied or ended: the edge closes the socket next; stop here, never reconnect.
+    if (this.#failJoin !== null) this.#failJoin(final);
+    else this.close(final.message, final);
   }
 
   #onUnexpectedClose(socket: WebSocket, reason: string): void {
@@ -307,28 +498,56 @@ export class SignalingClient extends Emitter<SignalingEvents> {
 
   #scheduleReconnect(reason: string): void {
     if (this.#closed) return;
+    if (this.#giveUpAt === null) {
+      // The first failure of this outage starts the clock: after the limit, no more attempts.
+      this.#giveUpAt = Date.now() + this.#reconnectLimitMs;
+      this.#giveUpTimer = setTimeout(() => this.#giveUp(), this.#reconnectLimitMs);
+    }
     const retryInMs = backoffDelay(this.#attempt, DEFAULT_BACKOFF);
     this.#attempt++;
-    this.#setStatus({ state: "reconnecting", attempt: this.#attempt, retryInMs, reason });
+    this.#setStatus({ state: "reconnecting", attempt: this.#attempt, retryInMs, reason, giveUpAt: this.#giveUpAt });
     this.#retryTimer = setTimeout(() => this.#reconnectNow(), retryInMs);
   }
 
   #reconnectNow(): void {
+    if (this.#closed || this.#attemptRunning) return;
     if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
     this.#retryTimer = null;
-    if (this.#closed) return;
-    this.#openAndJoin(CONNECT_TIMEOUT_MS).catch((error: unknown) => {
-      const failure = toSignalingError(error);
-      // Our previous socket may still be registered for a moment after a network drop.
-      const transient =
-        isTransient(failure) ||
-        (failure.code === "username-taken" && this.#everJoined && ++this.#takenRetries <= MAX_REJOIN_TAKEN);
-      if (transient) this.#scheduleReconnect(failure.message);
-      else this.close(failure.message, failure);
-    });
+    this.#attemptRunning = true;
+    this.#openAndJoin(CONNECT_TIMEOUT_MS).then(
+      () => {
+        this.#attemptRunning = false;
+      },
+      (error: unknown) => {
+        this.#attemptRunning = false;
+        const failure = toSignalingError(error);
+        // Our previous socket may still be registered for a moment after a network drop.
+        const transient =
+          isTransient(failure) ||
+          (failure.code === "username-taken" && this.#everJoined && ++this.#takenRetries <= MAX_REJOIN_TAKEN);
+        if (transient) this.#scheduleReconnect(failure.message);
+        else this.close(failure.message, failure);
+      },
+    );
   }
 
-  #startKeepalive(socket: WebSocket): void {
+  /** The outage lasted the whole limit: stop trying, closed with `gave-up` (the person may start over). */
+  #giveUp(): void {
+    this.#giveUpTimer = null;
+    if (this.#closed || this.#status.state === "connected") return;
+    const seconds = Math.round(this.#reconnectLimitMs / 1000);
+    const error = new SignalingError("gave-up", `could not reconnect within ${seconds} s`);
+    this.close(error.message, error);
+  }
+
+  #stopGiveUp(): void {
+    if (this.#giveUpTimer !== null) clearTimeout(this.#giveUpTimer);
+    this.#giveUpTimer = null;
+    this.#giveUpAt = null;
+  }
+
+  /** Pings `socket`; `onDead` runs (after the socket is closed) when nothing answers. */
+  #startKeepalive(socket: WebSocket, onDead: () => void): void {
     this.#stopKeepalive();
     this.#pingTimer = setInterval(() => {
       if (socket.readyState !== WebSocket.OPEN) return;
@@ -336,8 +555,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       if (this.#pongTimer === null) {
         this.#pongTimer = setTimeout(() => {
           this.#pongTimer = null;
-          socket.close(4000, "keepalive timeout");
-          this.#onUnexpectedClose(socket, "no answer from the server");
+          socket.close(CLOSE_KEEPALIVE_TIMEOUT, "keepalive timeout");
+          onDead();
         }, PONG_TIMEOUT_MS);
       }
     }, PING_INTERVAL_MS);

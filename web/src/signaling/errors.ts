@@ -1,12 +1,19 @@
 import type { ErrorCode } from "@huddle/protocol";
 
-/** An `error` reply from the edge, or a local failure with a code of the same family. */
+/**
+ * An `error` reply from the edge, or a local failure with a code of the same family
+ * (`room-ended`: a moderator ended the call, `room-ended` or close code 4011; `gave-up`: the
+ * connection could not be restored within the reconnect limit).
+ */
 export class SignalingError extends Error {
-  readonly code: ErrorCode | "connection-failed" | "timeout" | "closed";
-  constructor(code: SignalingError["code"], message: string) {
+  readonly code: ErrorCode | "connection-failed" | "timeout" | "closed" | "room-ended" | "gave-up";
+  /** The edge's finer cause, when it gives one (`error.reason`: e.g. `expired` for a refused token). */
+  readonly reason: string | undefined;
+  constructor(code: SignalingError["code"], message: string, reason?: string) {
     super(message);
     this.name = "SignalingError";
     this.code = code;
+    this.reason = reason;
   }
 }
 

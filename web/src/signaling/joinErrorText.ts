@@ -1,25 +1,26 @@
+import { t } from "../i18n/index.ts";
 import { SignalingError } from "./errors.ts";
 
-/** What to tell the person when joining fails, per error code. */
-export function joinErrorText(error: unknown, roomId: string, username: string, edgeUrl: string): string {
-  if (!(error instanceof SignalingError)) return "Something went wrong while joining. Please try again.";
+/** What to tell the person when joining fails, per error code, in the current language. */
+export function joinErrorText(error: unknown, roomId: string, username: string, edgeUrl: string | null): string {
+  if (!(error instanceof SignalingError)) return t("join.generic");
   switch (error.code) {
     case "username-taken":
-      return `Someone in “${roomId}” is already called “${username}”. Choose another name.`;
+      return t("join.usernameTaken", { room: roomId, name: username });
     case "room-full":
-      return `The room “${roomId}” is full. Try again later or use another room.`;
+      return t("join.roomFull", { room: roomId });
     case "unauthorized":
-      return "You are not allowed to join this room.";
+      return t("join.unauthorized");
     case "rate-limited":
-      return "Too many attempts. Wait a moment and try again.";
+      return t("join.rateLimited");
     case "invalid-message":
     case "too-large":
     case "room-mismatch":
-      return `The server did not accept this room or name: ${error.message}`;
+      return t("join.rejected", { detail: error.message });
     case "connection-failed":
     case "timeout":
-      return `Could not reach the server (${edgeUrl}). Check your connection and try again.`;
+      return edgeUrl === null ? t("join.unreachableNoUrl") : t("join.unreachable", { url: edgeUrl });
     default:
-      return `Could not join: ${error.message}`;
+      return t("join.failed", { detail: error.message });
   }
 }

@@ -1,31 +1,32 @@
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { MediaError } from "../call/LocalMedia.ts";
+import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { MediaError, mediaProblemText } from "../call/LocalMedia.ts";
 import type { Room } from "../call/Room.ts";
-import { type Participant, RoomEvent } from "../call/RoomEvent.ts";
+import { RoomEvent } from "../call/RoomEvent.ts";
+import { type MessageKey, t } from "../i18n/index.ts";
+import { refusalOf } from "../signaling/refusal.ts";
+import { AlonePrompt } from "./AlonePrompt.tsx";
+import { useAudioOutput } from "./audioOutput.ts";
+import { CallArea } from "./CallArea.tsx";
 import { ChatPanel } from "./ChatPanel.tsx";
 import { ConnectionBadge } from "./ConnectionBadge.tsx";
 import { Controls } from "./Controls.tsx";
-import { useGridLayout, useMediaTrack, useRoomState } from "./hooks.ts";
-import { CloseIcon, LinkIcon } from "./icons.tsx";
+import { GiveUpScreen } from "./GiveUpScreen.tsx";
+import { useMediaTrack, useRoomState, useSubscription } from "./hooks.ts";
+import { CloseIcon, GridIcon, LinkIcon, SpeakerViewIcon } from "./icons.tsx";
 import { ParticipantList } from "./ParticipantList.tsx";
-import { VideoTile } from "./VideoTile.tsx";
+import { PresentingBanner } from "./PresentingBanner.tsx";
+import { PresenceContext, useReactions } from "./presence.ts";
+import { ReconnectBanner } from "./ReconnectBanner.tsx";
+import { RecordingButton } from "./RecordingButton.tsx";
+import { RecordingIndicator } from "./RecordingIndicator.tsx";
+import { RefusalCard } from "./RefusalCard.tsx";
+import { deviceLostText, SettingsDialog } from "./SettingsDialog.tsx";
+import { ShortcutsHelp } from "./ShortcutsHelp.tsx";
+import { type ShortcutAction, shortcutOf } from "./shortcuts.ts";
+import { arrange, pageSizeOption, tilesOf, type ViewMode } from "./tiles.ts";
+import { useCopy } from "./useCopy.ts";
 
 type Panel = "chat" | "people";
-
-interface Tile {
-  key: string;
-  participant: Participant;
-  source: "camera" | "screen";
-}
-
-/** Screen shares first (they carry the detail), then every participant's camera tile. */
-function tilesOf(participants: Participant[]): Tile[] {
-  const screens = participants
-    .filter((p) => p.media.screen && p.tracks.screen !== null)
-    .map((p): Tile => ({ key: `${p.username}:screen`, participant: p, source: "screen" }));
-  const cameras = participants.map((p): Tile => ({ key: `${p.username}:camera`, participant: p, source: "camera" }));
-  return [...screens, ...cameras];
-}
 
 /** Short messages at the bottom of the call, each gone after a few seconds; three at most. */
 function useToasts(): { notices: { id: number; text: string }[]; show: (text: string) => void } {
@@ -50,10 +51,11 @@ function useToasts(): { notices: { id: number; text: string }[]; show: (text: st
   return { notices, show };
 }
 
-/** Plays a remote participant's microphone (hidden; video elements stay muted). */
-function RemoteAudio({ track }: { track: MediaStreamTrack }) {
+/** Plays a remote participant's microphone (hidden; video elements stay muted) on the chosen speaker. */
+function RemoteAudio({ track, sinkId }: { track: MediaStreamTrack; sinkId: string | null }) {
   const ref = useRef<HTMLAudioElement>(null);
   useMediaTrack(ref, track);
+  useAudioOutput(ref, sinkId);
   // biome-ignore lint/a11y/useMediaCaption: live call audio; there is no caption track to offer
   return <audio ref={ref} autoplay />;
 }
@@ -71,17 +73,46 @@ export function roomLink(roomId: string): string {
 
 interface CallViewProps {
   room: Room;
+  /** The person pressed Leave (the leave screen follows). */
   onLeave: () => void;
+  /** The call ended without them (refused, disconnected): back to the lobby. */
+  onBack: () => void;
+  /** The connection did not come back in time and they chose Try again: join the room afresh. */
+  onRejoin: () => void;
 }
 
-export function CallView({ room, onLeave }: CallViewProps) {
+/** The last remote participant who spoke (the speaker view keeps them on stage in a silence). */
+function useLastSpeaker(room: Room): string | null {
+  const [speaker, setSpeaker] = useState<string | null>(null);
+  useEffect(
+    () =>
+      room.on(RoomEvent.ActiveSpeakerChanged, (user) => {
+        if (user !== null && room.participants.some((p) => p.username === user && !p.isLocal)) setSpeaker(user);
+      }),
+    [room],
+  );
+  return speaker;
+}
+
+export function CallView({ room, onLeave, onBack, onRejoin }: CallViewProps) {
   useRoomState(room);
+  useSubscription(useCallback((notify: () => void) => room.media.on("change", notify), [room]));
+  const [settingsOpen, setSettingsOpen] = useState(false);
   const [panel, setPanel] = useState<Panel | null>(() => (window.innerWidth >= 900 ? "chat" : null));
   const [messages, setMessages] = useState(room.chat);
   const [unread, setUnread] = useState(0);
   const { notices, show } = useToasts();
-  const [copied, setCopied] = useState(false);
-  const gridRef = useRef<HTMLDivElement>(null);
+  const { copied, copy } = useCopy(t("call.copyPrompt"));
+  const [view, setView] = useState<ViewMode>("grid");
+  const [pinned, setPinned] = useState<string | null>(null);
+  const [maxPageSize] = useState(() => pageSizeOption(window.location.search));
+  const lastSpeaker = useLastSpeaker(room);
+  const reactions = useReactions(room);
+  const presence = useMemo(() => ({ room, reactions }), [room, reactions]);
+  const [help, setHelp] = useState(false);
+  /** What the last shortcut did, for screen readers (a new `id` is a new announcement). */
+  const [announced, setAnnounced] = useState<{ id: number; text: string } | null>(null);
+  const announce = (key: MessageKey) => setAnnounced((last) => ({ id: (last?.id ?? 0) + 1, text: t(key) }));
   const focusPanel = useRef(false);
   const panelRef = useRef(panel);
   panelRef.current = panel;
@@ -96,7 +127,20 @@ export function CallView({ room, onLeave }: CallViewProps) {
   );
 
   useEffect(() => {
-    const offs = [room.on(RoomEvent.Notice, show), room.on(RoomEvent.Problem, show)];
+    const offs = [
+      room.on(RoomEvent.Notice, show),
+      room.on(RoomEvent.Problem, show),
+      room.media.on("device-lost", (source, fallback) => show(deviceLostText(room.media, source, fallback))),
+      room.on(RoomEvent.MutedByModerator, (source) =>
+        show(
+          source === "microphone"
+            ? t("call.mutedMicrophone")
+            : source === "camera"
+              ? t("call.mutedCamera")
+              : t("call.mutedScreen"),
+        ),
+      ),
+    ];
     return () => {
       for (const off of offs) off();
     };
@@ -104,13 +148,24 @@ export function CallView({ room, onLeave }: CallViewProps) {
 
   const participants = room.participants;
   const tiles = tilesOf(participants);
-  const layout = useGridLayout(gridRef, tiles.length);
+  // A pin whose tile is gone (they left, the share stopped) is dropped, not kept for later.
+  const pinnedKey = pinned !== null && tiles.some((t) => t.key === pinned) ? pinned : null;
+  const arrangement = arrange(tiles, view, pinnedKey, lastSpeaker);
+  useEffect(() => {
+    if (pinned !== null && pinnedKey === null) setPinned(null);
+  }, [pinned, pinnedKey]);
   const status = room.status;
+  const alone = participants.length === 1 && status.state === "connected";
   const flags = room.media.flags;
+  const allowed = room.controls;
+  const refusal = status.state === "closed" ? refusalOf(status.error) : null;
+  const gaveUp = status.state === "closed" && status.error?.code === "gave-up";
+  const reconnecting = status.state === "reconnecting";
+  const unstable = participants.some((p) => !p.isLocal && p.link === "failed");
 
   // The person's own switch failed (no permission, no device): said where they pressed it.
   const report = (error: unknown) => {
-    show(error instanceof MediaError ? error.message : "That did not work. Please try again.");
+    show(error instanceof MediaError ? mediaProblemText(error.problem) : t("call.failed"));
     if (!(error instanceof MediaError)) console.error("huddle:", error);
   };
 
@@ -119,6 +174,43 @@ export function CallView({ room, onLeave }: CallViewProps) {
     focusPanel.current = true;
     if (which === "chat") setUnread(0);
   };
+
+  const onShortcut = (action: ShortcutAction) => {
+    switch (action) {
+      case "mute":
+        if (!allowed.microphone) return announce("shortcuts.notAllowed");
+        return void room
+          .setMicrophoneEnabled(!flags.microphone)
+          .then(() => announce(flags.microphone ? "shortcuts.micOff" : "shortcuts.micOn"), report);
+      case "camera":
+        if (!allowed.camera) return announce("shortcuts.notAllowed");
+        return void room
+          .setCameraEnabled(!flags.camera)
+          .then(() => announce(flags.camera ? "shortcuts.cameraOff" : "shortcuts.cameraOn"), report);
+      case "hand":
+        if (room.handRaised) room.lowerHand();
+        else room.raiseHand();
+        return announce(room.handRaised ? "shortcuts.handDown" : "shortcuts.handUp");
+      case "chat":
+        announce(panel === "chat" ? "shortcuts.chatClosed" : "shortcuts.chatOpen");
+        return togglePanel("chat");
+      case "help":
+        return setHelp((open) => !open);
+    }
+  };
+  const shortcutRef = useRef(onShortcut);
+  shortcutRef.current = onShortcut;
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.defaultPrevented) return;
+      const action = shortcutOf(event);
+      if (action === null) return;
+      event.preventDefault();
+      shortcutRef.current(action);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
 
   // A panel opened from its button takes the focus (the message box, or the panel itself);
   // Escape closes it again.
@@ -133,58 +225,84 @@ export function CallView({ room, onLeave }: CallViewProps) {
     if (event.key !== "Escape") return;
     event.stopPropagation();
     const toggle = document.querySelector<HTMLButtonElement>(
-      `.controls button[aria-label="${panel === "chat" ? "Chat" : "Participants"}"]`,
+      `.controls button[aria-label="${panel === "chat" ? t("call.chat") : t("call.participants")}"]`,
     );
     setPanel(null);
     toggle?.focus();
   };
 
-  const copyLink = async () => {
-    const link = roomLink(room.roomId);
-    try {
-      await navigator.clipboard.writeText(link);
-      setCopied(true);
-      setTimeout(() => setCopied(false), 2000);
-    } catch {
-      window.prompt("Copy this link to invite others:", link);
-    }
-  };
-
   return (
-    <div class={`call${panel !== null ? " call-with-panel" : ""}`}>
+    <div class={`call${panel !== null ? " call-with-panel" : ""}${reconnecting ? " call-reconnecting" : ""}`}>
       <header class="call-header">
         <div class="call-title">
           <span class="brand-mark" aria-hidden="true" />
           <h1>{room.roomId}</h1>
-          <span class="call-count" title="People in the call">
-            <span class="visually-hidden">People in the call: </span>
-            {participants.length}
+          <span class="call-count" title={t("call.peopleTitle")}>
+            <span class="visually-hidden">{t("call.peopleCount", { count: participants.length })}</span>
+            <span aria-hidden="true">{participants.length}</span>
           </span>
-          <ConnectionBadge status={status} />
-          {room.mode !== null && (
-            <span class="call-mode" title="How media travels">
-              {room.mode === "sfu" ? "Media server" : "Peer-to-peer"}
-            </span>
-          )}
+          <ConnectionBadge status={status} mode={room.mode} unstable={unstable} />
+          <RecordingIndicator recording={room.recording} />
         </div>
-        <button type="button" class="link-button" onClick={() => void copyLink()} aria-label="Copy invite link">
-          <LinkIcon />
-          <span class="link-text" aria-live="polite">
-            {copied ? "Link copied" : "Copy invite link"}
-          </span>
-        </button>
+        <div class="call-actions">
+          <button
+            type="button"
+            class="link-button"
+            aria-label={t("shortcuts.open")}
+            aria-haspopup="dialog"
+            title={t("shortcuts.open")}
+            onClick={() => setHelp(true)}
+          >
+            <span aria-hidden="true">?</span>
+          </button>
+          <button
+            type="button"
+            class="link-button"
+            aria-label={t("call.speakerView")}
+            aria-pressed={view === "speaker"}
+            title={view === "speaker" ? t("call.speakerViewOn") : t("call.speakerViewOff")}
+            onClick={() => setView((current) => (current === "speaker" ? "grid" : "speaker"))}
+          >
+            {view === "speaker" ? <GridIcon /> : <SpeakerViewIcon />}
+          </button>
+          <button
+            type="button"
+            class="link-button"
+            onClick={() => void copy(roomLink(room.roomId))}
+            aria-label={t("call.copyLink")}
+          >
+            <LinkIcon />
+            <span class="link-text" aria-live="polite">
+              {copied ? t("call.linkCopied") : t("call.copyLink")}
+            </span>
+          </button>
+        </div>
       </header>
 
-      <main class="stage" aria-label="Participants' video">
-        <div class="grid" ref={gridRef} style={{ "--columns": String(layout.columns) }} data-columns={layout.columns}>
-          {tiles.map((tile) => (
-            <VideoTile key={tile.key} participant={tile.participant} source={tile.source} width={layout.tileWidth} />
-          ))}
-        </div>
+      <main class="stage" aria-label={t("call.video")}>
+        {flags.screen && <PresentingBanner onStop={() => room.stopScreenShare()} />}
+        {status.state === "reconnecting" && <ReconnectBanner status={status} onRetry={() => room.retryNow()} />}
+        <PresenceContext.Provider value={presence}>
+          <CallArea
+            arrangement={arrangement}
+            pinned={pinnedKey}
+            onPin={setPinned}
+            speaker={lastSpeaker}
+            maxPageSize={maxPageSize}
+            reconnecting={reconnecting}
+            onVisibleTilesChanged={(keys) => room.setVisibleTiles(keys)}
+            onTileView={(key, view) => room.setTileView(key, view)}
+          />
+        </PresenceContext.Provider>
+        {alone && <AlonePrompt link={roomLink(room.roomId)} />}
         {participants
           .filter((p) => !p.isLocal && p.tracks.microphone !== null)
           .map((p) => (
-            <RemoteAudio key={p.username} track={p.tracks.microphone as MediaStreamTrack} />
+            <RemoteAudio
+              key={p.username}
+              track={p.tracks.microphone as MediaStreamTrack}
+              sinkId={room.media.speakerId}
+            />
           ))}
       </main>
 
@@ -193,12 +311,12 @@ export function CallView({ room, onLeave }: CallViewProps) {
           class="side-panel"
           id="side-panel"
           tabIndex={-1}
-          aria-label={panel === "chat" ? "Chat" : "Participants"}
+          aria-label={panel === "chat" ? t("call.chat") : t("call.participants")}
           onKeyDown={onPanelKey}
         >
           <div class="side-header">
-            <h2>{panel === "chat" ? "Chat" : `People (${participants.length})`}</h2>
-            <button type="button" class="icon-button" aria-label="Close panel" onClick={() => setPanel(null)}>
+            <h2>{panel === "chat" ? t("call.chat") : t("call.people", { number: participants.length })}</h2>
+            <button type="button" class="icon-button" aria-label={t("call.closePanel")} onClick={() => setPanel(null)}>
               <CloseIcon />
             </button>
           </div>
@@ -206,10 +324,16 @@ export function CallView({ room, onLeave }: CallViewProps) {
             <ChatPanel
               messages={messages}
               connected={status.state === "connected"}
+              allowed={allowed.chat}
               onSend={(text) => room.sendChat(text)}
             />
           ) : (
-            <ParticipantList participants={participants} />
+            <ParticipantList
+              participants={participants}
+              moderation={allowed.moderate ? room : null}
+              lobby={room.lobby}
+              settings={room.settings}
+            />
           )}
         </aside>
       )}
@@ -227,21 +351,56 @@ export function CallView({ room, onLeave }: CallViewProps) {
         camera={flags.camera}
         screen={flags.screen}
         canShareScreen={typeof navigator.mediaDevices?.getDisplayMedia === "function"}
+        allowed={allowed}
         panel={panel}
         unread={unread}
+        waiting={allowed.moderate ? room.lobby.length : 0}
         onMicrophone={() => void room.setMicrophoneEnabled(!flags.microphone).catch(report)}
         onCamera={() => void room.setCameraEnabled(!flags.camera).catch(report)}
         onScreen={() => (flags.screen ? room.stopScreenShare() : void room.startScreenShare().catch(report))}
         onPanel={togglePanel}
+        onSettings={() => setSettingsOpen(true)}
         onLeave={onLeave}
+        recording={
+          allowed.record && (
+            <RecordingButton
+              recording={room.recording !== null}
+              onStart={() => room.startRecording()}
+              onStop={() => room.stopRecording()}
+              onError={show}
+            />
+          )
+        }
+        hand={room.handRaised}
+        canReact={room.mayReact}
+        onHand={() => (room.handRaised ? room.lowerHand() : room.raiseHand())}
+        onReact={(reaction) => room.sendReaction(reaction)}
       />
-      {status.state === "closed" && (
+      <div class="visually-hidden" aria-live="polite" data-testid="shortcut-announcer">
+        {announced !== null && <p key={announced.id}>{announced.text}</p>}
+      </div>
+      {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
+      {settingsOpen && <SettingsDialog room={room} onClose={() => setSettingsOpen(false)} />}
+      {refusal !== null && (
+        <div class="overlay" role="alertdialog" aria-labelledby="ended-title" aria-describedby="ended-text">
+          <RefusalCard refusal={refusal} onBack={onBack} id="ended" />
+        </div>
+      )}
+      {gaveUp && (
+        <GiveUpScreen
+          seconds={Math.round(room.signaling.reconnectLimitMs / 1000)}
+          onTryAgain={onRejoin}
+          onBack={onBack}
+        />
+      )}
+      {status.state === "closed" && refusal === null && !gaveUp && (
         <div class="overlay" role="alertdialog" aria-labelledby="lost-title" aria-describedby="lost-text">
           <div class="overlay-card">
-            <h2 id="lost-title">You are disconnected</h2>
-            <p id="lost-text">{status.reason}</p>
-            <button type="button" class="primary" onClick={onLeave}>
-              Back to the lobby
+            <h2 id="lost-title">{t("call.lostTitle")}</h2>
+            <p id="lost-text">{t("call.lostText")}</p>
+            {status.reason !== "" && <p class="refusal-detail">{t("refusal.detail", { detail: status.reason })}</p>}
+            <button type="button" class="primary" onClick={onBack}>
+              {t("common.backToLobby")}
             </button>
           </div>
         </div>

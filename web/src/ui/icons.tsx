@@ -86,3 +86,28 @@ export const SendIcon = () => (
     <path d="M22 2 11 13" />
   </Svg>
 );
+
+export const PinIcon = () => (
+  <Svg>
+    <path d="M12 17v5" />
+    <path d="M9 10.76a2 2 0 0 1-1.11 1.79l-1.78.9A2 2 0 0 0 5 15.24V16a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1v-.76a2 2 0 0 0-1.11-1.79l-1.78-.9A2 2 0 0 1 15 10.76V7a1 1 0 0 1 1-1 2 2 0 0 0 0-4H8a2 2 0 0 0 0 4 1 1 0 0 1 1 1z" />
+  </Svg>
+);
+
+export const GridIcon = () => (
+  <Svg>
+    <rect x="3" y="3" width="7" height="7" rx="1" />
+    <rect x="14" y="3" width="7" height="7" rx="1" />
+    <rect x="3" y="14" width="7" height="7" rx="1" />
+    <rect x="14" y="14" width="7" height="7" rx="1" />
+  </Svg>
+);
+
+export const SpeakerViewIcon = () => (
+  <Svg>
+    <rect x="3" y="3" width="18" height="12" rx="1" />
+    <rect x="3" y="18" width="5" height="3" rx="0.5" />
+    <rect x="9.5" y="18" width="5" height="3" rx="0.5" />
+    <rect x="16" y="18" width="5" height="3" rx="0.5" />
+  </Svg>
+);

@@ -44,6 +44,11 @@ export class MediaStore {
         kind TEXT NOT NULL, app_data TEXT, paused INTEGER NOT NULL DEFAULT 0);
       CREATE TABLE IF NOT EXISTS media_consumers (
         id TEXT PRIMARY KEY, sid TEXT NOT NULL, producer_id TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS media_consumer_wants (
+        id TEXT PRIMARY KEY, sid TEXT NOT NULL, producer_id TEXT NOT NULL,
+        spatial INTEGER, paused INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE IF NOT EXISTS media_producer_layers (
+        id TEXT PRIMARY KEY, layers INTEGER NOT NULL, sent INTEGER);
     `);
   }
 
@@ -68,6 +73,8 @@ export class MediaStore {
     this.#sql.exec("DELETE FROM media_transports");
     this.#sql.exec("DELETE FROM media_producers");
     this.#sql.exec("DELETE FROM media_consumers");
+    this.#sql.exec("DELETE FROM media_consumer_wants");
+    this.#sql.exec("DELETE FROM media_producer_layers");
     this.#placement = placement;
     if (placement === undefined) return;
     this.#sql.exec(
@@ -81,6 +88,12 @@ export class MediaStore {
 
   addTransport(id: string, sid: string, direction: string): void {
     this.#sql.exec("INSERT OR REPLACE INTO media_transports (id, sid, direction) VALUES (?, ?, ?)", id, sid, direction);
+  }
+
+  /** Forgets a transport the node closed on its own (its producers are announced one by one). */
+  /** Forgets a transport the node closed (its producers and consumers are forgotten as the node reports them). */
+  removeTransport(id: string): void {
+    this.#sql.exec("DELETE FROM media_transports WHERE id = ?", id);
   }
 
   ownsTransport(id: string, sid: string): boolean {
@@ -121,6 +134,8 @@ export class MediaStore {
   removeProducer(id: string): void {
     this.#sql.exec("DELETE FROM media_producers WHERE id = ?", id);
     this.#sql.exec("DELETE FROM media_consumers WHERE producer_id = ?", id);
+    this.#sql.exec("DELETE FROM media_consumer_wants WHERE producer_id = ?", id);
+    this.#sql.exec("DELETE FROM media_producer_layers WHERE id = ?", id);
   }
 
   addConsumer(id: string, sid: string, producerId: string): void {
@@ -132,8 +147,79 @@ export class MediaStore {
     );
   }
 
+  /** The ids of `sid`'s consumers. */
+  consumersOf(sid: string): string[] {
+    return this.#sql
+      .exec<Row>("SELECT id FROM media_consumers WHERE sid = ?", sid)
+      .toArray()
+      .map((row) => String(row.id));
+  }
+
   ownsConsumer(id: string, sid: string): boolean {
     return this.#exists("SELECT 1 FROM media_consumers WHERE id = ? AND sid = ?", id, sid);
+  }
+
+  /** The producer one of `sid`'s consumers receives; undefined when `sid` owns no such consumer. */
+  producerOfConsumer(id: string, sid: string): string | undefined {
+    const row = this.#sql
+      .exec<Row>("SELECT producer_id FROM media_consumers WHERE id = ? AND sid = ?", id, sid)
+      .toArray()[0];
+    return row === undefined ? undefined : String(row.producer_id);
+  }
+
+  /**
+   * What a receiver wants of one of its consumers (dynacast): the highest spatial layer it asked
+   * for (undefined: the top, mediasoup's default) and whether it paused it. Only changed fields.
+   */
+  setConsumerWant(id: string, sid: string, change: { spatial?: number; paused?: boolean }): void {
+    const producerId = this.producerOfConsumer(id, sid);
+    if (producerId === undefined) return;
+    this.#sql.exec(
+      "INSERT OR IGNORE INTO media_consumer_wants (id, sid, producer_id) VALUES (?, ?, ?)",
+      id,
+      sid,
+      producerId,
+    );
+    if (change.spatial !== undefined)
+      this.#sql.exec("UPDATE media_consumer_wants SET spatial = ? WHERE id = ?", change.spatial, id);
+    if (change.paused !== undefined)
+      this.#sql.exec("UPDATE media_consumer_wants SET paused = ? WHERE id = ?", change.paused ? 1 : 0, id);
+  }
+
+  /** A simulcast producer's layer count (dynacast considers only producers with more than one). */
+  setProducerLayers(id: string, layers: number): void {
+    this.#sql.exec("INSERT OR REPLACE INTO media_producer_layers (id, layers, sent) VALUES (?, ?, NULL)", id, layers);
+  }
+
+  /**
+   * Every simulcast producer with the highest spatial layer its consumers want now (-1 when none
+   * receives it: no consumer, or all paused) and the one last told to its publisher (null: none
+   * yet, every layer is on).
+   */
+  simulcastWants(): { id: string; sid: string; layers: number; wanted: number; sent: number | null }[] {
+    return this.#sql
+      .exec<Row>(
+        `SELECT l.id AS id, p.sid AS sid, l.layers AS layers, l.sent AS sent,
+           (SELECT MAX(CASE WHEN w.paused = 1 THEN -1 WHEN w.spatial IS NULL THEN l.layers - 1
+                            ELSE MIN(w.spatial, l.layers - 1) END)
+            FROM media_consumers c LEFT JOIN media_consumer_wants w ON w.id = c.id
+            WHERE c.producer_id = l.id) AS wanted
+         FROM media_producer_layers l JOIN media_producers p ON p.id = l.id
+         WHERE l.layers > 1`,
+      )
+      .toArray()
+      .map((row) => ({
+        id: String(row.id),
+        sid: String(row.sid),
+        layers: Number(row.layers),
+        wanted: row.wanted === null ? -1 : Number(row.wanted),
+        sent: row.sent === null ? null : Number(row.sent),
+      }));
+  }
+
+  /** Records the highest layer last told to a producer's publisher. */
+  setProducerLayersSent(id: string, sent: number): void {
+    this.#sql.exec("UPDATE media_producer_layers SET sent = ? WHERE id = ?", sent, id);
   }
 
   /** Forgets everything `sid` owned; returns its producers (for `producer-closed`). */
@@ -142,6 +228,7 @@ export class MediaStore {
     for (const producer of producers) this.removeProducer(producer.id);
     this.#sql.exec("DELETE FROM media_transports WHERE sid = ?", sid);
     this.#sql.exec("DELETE FROM media_consumers WHERE sid = ?", sid);
+    this.#sql.exec("DELETE FROM media_consumer_wants WHERE sid = ?", sid);
     return producers;
   }
 

@@ -1,13 +1,29 @@
-import { errorMessage, type SfuInfo } from "@huddle/protocol";
+import {
+  errorMessage,
+  LAYER_RATE_BURST,
+  LAYER_RATE_PER_SECOND,
+  mayPublish,
+  type NodeEvent,
+  type NodeEventsOutcome,
+  type Permissions,
+  type SfuInfo,
+  type TrackSource,
+  trackSourceOf,
+} from "@huddle/protocol";
 import type { MediaConfig } from "../../config.ts";
 import { asMediaCallError, MediaNodeClient } from "../../media/node-client.ts";
 import type { MediaRegistry } from "../../media/registry.ts";
 import { fanOut, send } from "../broadcast.ts";
-import type { RoomMedia, SfuMessage } from "../room-media.ts";
+import { NodeEvents } from "../node-events.ts";
+import { RateLimiter } from "../rate-limit.ts";
+import type { ParticipantSnapshot, RoomEvents, TrackSnapshot } from "../room-events.ts";
+import type { ProducerOwner, RoomMedia, SfuMessage } from "../room-media.ts";
 import type { Member, Roster } from "../roster.ts";
+import { Dynacast } from "./dynacast.ts";
 import { MediaPlacement, type ResetReason } from "./media-placement.ts";
 import { probeRoom } from "./media-probe.ts";
-import { MediaStore, type Placement, producerInfo } from "./media-store.ts";
+import { MediaStore, type Placement, producerInfo, type StoredProducer } from "./media-store.ts";
+import { NodeCallBatcher } from "./node-call-batcher.ts";
 import { forwardSfuRequest, nodeErrorCode } from "./sfu-requests.ts";
 
 export interface SfuMediaOptions {
@@ -18,6 +34,10 @@ export interface SfuMediaOptions {
   media: MediaConfig;
   /** Asks the room to run `check` at (or before) this time. */
   wakeAt: (at: number) => Promise<void>;
+  /** Where track-published / track-unpublished go. */
+  events: RoomEvents;
+  /** A member as room events describe it. */
+  snapshot: (member: Member) => ParticipantSnapshot;
 }
 
 /**
@@ -36,10 +56,24 @@ export class SfuMedia implements RoomMedia {
   readonly #placement: MediaPlacement;
   readonly #media: MediaConfig;
   readonly #wakeAt: (at: number) => Promise<void>;
+  readonly #events: RoomEvents;
+  readonly #snapshot: (member: Member) => ParticipantSnapshot;
+  readonly #nodeEvents: NodeEvents;
+  /** The placement `#nodeEvents` knows about (its state is reset when the room moves). */
+  #nodeEventsEpoch: string | undefined;
+  readonly #dynacast: Dynacast;
+  /** Receiver-driven layer requests each cost a node call: their own bucket per socket. */
+  readonly #layerLimiter = new RateLimiter(LAYER_RATE_BURST, LAYER_RATE_PER_SECOND);
+  readonly #roomId: string;
+  #batcher: { url: string; batcher: NodeCallBatcher } | undefined;
 
   constructor(options: SfuMediaOptions) {
+    this.#roomId = options.roomId;
     this.#roster = options.roster;
+    this.#events = options.events;
+    this.#snapshot = options.snapshot;
     this.#store = new MediaStore(options.sql);
+    this.#dynacast = new Dynacast(this.#store, this.#roster);
     this.#media = options.media;
     this.#wakeAt = options.wakeAt;
     this.#placement = new MediaPlacement({
@@ -48,6 +82,11 @@ export class SfuMedia implements RoomMedia {
       registry: options.registry,
       client: (url) => this.#client(url),
       onPlaced: () => this.#scheduleProbe(),
+    });
+    this.#nodeEvents = new NodeEvents({
+      roster: this.#roster,
+      store: this.#store,
+      producerClosed: (producer) => this.#producerGone(producer),
     });
   }
 
@@ -66,6 +105,11 @@ export class SfuMedia implements RoomMedia {
   }
 
   async handle(member: Member, message: SfuMessage): Promise<void> {
+    if (LAYER_MESSAGES.has(message.type) && !this.#layerLimiter.allow(member.attachment.sid)) {
+      const text = `${message.type}: too many layer changes (limit: ${LAYER_RATE_BURST}, then ${LAYER_RATE_PER_SECOND}/s); slow down`;
+      send(member.ws, errorMessage("rate-limited", text, message.requestId));
+      return;
+    }
     const placement = this.#placement.current();
     if (placement === undefined) {
       send(
@@ -84,6 +128,8 @@ export class SfuMedia implements RoomMedia {
       node: this.#client(placement.url),
       placement,
       isCurrent: () => this.#placement.isCurrent(placement),
+      trackEvent: (kind: TrackEventKind, producer: StoredProducer) => this.#trackEvent(kind, producer),
+      wantsChanged: () => this.#dynacast.changed(),
     };
     try {
       await forwardSfuRequest(context, member, message);
@@ -107,9 +153,13 @@ export class SfuMedia implements RoomMedia {
     const placement = this.#placement.current();
     if (placement === undefined) return;
     const { sid } = member.attachment;
+    this.#nodeEvents.forget(sid);
+    this.#layerLimiter.forget(sid);
     for (const producer of this.#store.removePeer(sid)) {
       this.#broadcast({ type: "producer-closed", data: { producerId: producer.id, user: producer.user } });
+      this.#trackEvent("track-unpublished", producer, member);
     }
+    this.#dynacast.changed(); // its consumers are gone: what it received may need less now
     if (this.#roster.size === 0) return this.#releaseIfEmpty();
     try {
       await this.#client(placement.url).closePeer(placement.roomId, sid);
@@ -127,21 +177,108 @@ export class SfuMedia implements RoomMedia {
     const placement = this.#placement.current();
     if (placement === undefined) return;
     if (this.#roster.size === 0) return this.#releaseIfEmpty();
+    // Producers made while the probe is in flight may be missing from the node's answer: only those
+    // known before it was sent are judged by it.
+    const before = new Set(this.#store.producers().map((producer) => producer.id));
     const found = await probeRoom(this.#client(placement.url), placement);
     if (found.kind === "lost") return this.#recover(placement, found.reason);
     if (!this.#placement.isCurrent(placement)) return;
-    if (found.kind === "alive") this.#reconcile(found.producerIds);
+    if (found.kind === "alive") this.#reconcile(found.producerIds, before);
     await this.#scheduleProbe();
   }
 
-  /** Forgets producers the node no longer has, and media of sockets that are no longer members. */
-  #reconcile(liveProducerIds: string[]): void {
+  /**
+   * Forgets producers the node no longer has, and media of sockets that are no longer members;
+   * `judged` are the producers the node's answer can speak for (those older than the probe).
+   */
+  #reconcile(liveProducerIds: string[], judged: ReadonlySet<string>): void {
     const live = new Set(liveProducerIds);
     for (const producer of this.#store.producers()) {
-      if (live.has(producer.id) && this.#roster.hasSocket(producer.sid)) continue;
+      const gone = !this.#roster.hasSocket(producer.sid) || (judged.has(producer.id) && !live.has(producer.id));
+      if (!gone) continue;
+      this.#producerGone(producer);
+    }
+  }
+
+  nodeEvents(nodeUrl: string, events: readonly NodeEvent[]): NodeEventsOutcome {
+    const placement = this.#placement.current();
+    // Only the node serving the room now speaks for it; the signature proves no more than "a node".
+    if (placement === undefined || placement.url !== nodeUrl) return { applied: 0, ignored: events.length };
+    if (this.#nodeEventsEpoch !== placement.epoch) {
+      this.#nodeEvents.reset();
+      this.#nodeEventsEpoch = placement.epoch;
+    }
+    const mine = events.filter((event) => event.roomId === placement.roomId);
+    const outcome = this.#nodeEvents.apply(mine);
+    return { applied: outcome.applied, ignored: outcome.ignored + events.length - mine.length };
+  }
+
+  welcome(member: Member): void {
+    if (this.#placement.current()?.epoch === this.#nodeEventsEpoch) this.#nodeEvents.welcome(member);
+  }
+
+  /** A producer the node closed on its own (its transport died): forgotten, and everyone told at once. */
+  #producerGone(producer: StoredProducer): void {
+    this.#store.removeProducer(producer.id);
+    this.#broadcast({ type: "producer-closed", data: { producerId: producer.id, user: producer.user } });
+    this.#trackEvent("track-unpublished", producer);
+  }
+
+  node(): MediaNodeClient | undefined {
+    const placement = this.#placement.current();
+    return placement === undefined ? undefined : this.#client(placement.url);
+  }
+
+  placementEpoch(): string | undefined {
+    return this.#placement.current()?.epoch;
+  }
+
+  producer(id: string): ProducerOwner | undefined {
+    const producer = this.#store.producer(id);
+    return producer === undefined ? undefined : { sid: producer.sid, kind: producer.kind, appData: producer.appData };
+  }
+
+  tracksOf(sid: string): TrackSnapshot[] {
+    return this.#store.producers(sid).map(trackOf);
+  }
+
+  async muteSource(member: Member, source: TrackSource): Promise<void> {
+    const placement = this.#placement.current();
+    if (placement === undefined) return;
+    const { sid } = member.attachment;
+    const node = this.#client(placement.url);
+    for (const producer of this.#store.producers(sid)) {
+      if (producer.paused || trackOf(producer).source !== source) continue;
+      await node.pauseProducer(placement.roomId, sid, producer.id);
+      // Closed, or the room moved, while the node answered: nothing left to announce.
+      if (!this.#placement.isCurrent(placement) || this.#store.producer(producer.id) === undefined) continue;
+      this.#store.setProducerPaused(producer.id, true);
+      this.#broadcast({ type: "producer-paused", data: { producerId: producer.id, user: producer.user } });
+    }
+  }
+
+  async enforce(member: Member, permissions: Permissions): Promise<void> {
+    const placement = this.#placement.current();
+    if (placement === undefined) return;
+    const { sid } = member.attachment;
+    const node = this.#client(placement.url);
+    for (const producer of this.#store.producers(sid)) {
+      if (mayPublish(permissions, trackOf(producer).source)) continue;
+      await node.closeProducer(placement.roomId, sid, producer.id);
+      if (!this.#placement.isCurrent(placement) || this.#store.producer(producer.id) === undefined) continue;
       this.#store.removeProducer(producer.id);
       this.#broadcast({ type: "producer-closed", data: { producerId: producer.id, user: producer.user } });
+      this.#trackEvent("track-unpublished", producer, member);
     }
+    if (permissions.canSubscribe) return;
+    for (const consumerId of this.#store.consumersOf(sid)) {
+      await node.pauseConsumer(placement.roomId, sid, consumerId);
+    }
+  }
+
+  #trackEvent(kind: TrackEventKind, producer: StoredProducer, member = this.#roster.bySocket(producer.sid)): void {
+    if (member === undefined) return;
+    this.#events.emit({ kind, participant: this.#snapshot(member), track: trackOf(producer) });
   }
 
   #releaseIfEmpty(): Promise<void> {
@@ -161,6 +298,37 @@ export class SfuMedia implements RoomMedia {
   }
 
   #client(url: string): MediaNodeClient {
-    return new MediaNodeClient(url, this.#media.secret, this.#media.timeoutMs);
+    const batcher = this.#media.callsInFlight === 0 ? undefined : this.#batcherFor(url);
+    return new MediaNodeClient(url, this.#media.secret, this.#media.timeoutMs, batcher);
   }
+
+  /** The room's one batcher for its node's peer calls (a new one when the room moved). */
+  #batcherFor(url: string): NodeCallBatcher {
+    if (this.#batcher?.url === url) return this.#batcher.batcher;
+    const roomId = this.#roomId;
+    const plain = new MediaNodeClient(url, this.#media.secret, this.#media.timeoutMs);
+    const batcher = new NodeCallBatcher(
+      {
+        batch: (calls) => plain.batch(roomId, calls),
+        single: (call) => plain.direct(call),
+      },
+      { maxInFlight: this.#media.callsInFlight },
+    );
+    this.#batcher = { url, batcher };
+    return batcher;
+  }
+}
+
+type TrackEventKind = "track-published" | "track-unpublished";
+
+/** SFU messages limited by their own bucket (LAYER_RATE_*), on top of the socket's. */
+const LAYER_MESSAGES: ReadonlySet<string> = new Set(["set-consumer-layers", "pause-consumer"]);
+
+function trackOf(producer: StoredProducer): TrackSnapshot {
+  return {
+    id: producer.id,
+    kind: producer.kind,
+    source: trackSourceOf(producer.kind, producer.appData?.source),
+    paused: producer.paused,
+  };
 }
