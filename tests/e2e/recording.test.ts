@@ -12,7 +12,7 @@ import type { RecordingManifest } from "@huddle/protocol";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createJoinToken } from "../../protocol/src/access/join-token.ts";
-import { decodeErrors, ffmpegMissing, probe, timestampsNotIncreasing } from "../media/recording-media.ts";
+import { decodeErrors, ffmpegMissing, packetsOf, probe, timestampsNotIncreasing } from "../media/recording-media.ts";
 import { type Edge, startEdge } from "../support/edge.ts";
 import { mediaNodeAvailable, startTestMediaNode, type TestMediaNode } from "../support/media-nodes.ts";
 import { RoomClient } from "../support/room-client.ts";
@@ -334,6 +334,19 @@ describe("a recorded call in real Chromium", () => {
       expect(await timestampsNotIncreasing(join(folder, track.file)), track.file).toEqual([]);
       const info = await probe(join(folder, track.file));
       expect(info.streams).toHaveLength(1);
+    }
+  });
+  test("no camera freezes in its file: no second without a frame while the screen share made every tile small", async () => {
+    // The share puts every camera on the filmstrip, so no page wants their top layer; dynacast
+    // must still keep it on for the recorder (a layer stopped under it left a 1.5 s hole).
+    for (const track of manifest.tracks.filter((t) => t.kind === "video" && t.appData?.source === "camera")) {
+      const packets = await packetsOf(join(folder, track.file));
+      let longest = 0;
+      for (let i = 1; i < packets.length; i++) {
+        longest = Math.max(longest, (packets[i]?.pts ?? 0) - (packets[i - 1]?.pts ?? 0));
+      }
+      expect(packets.length, track.file).toBeGreaterThan(50);
+      expect(longest, `${track.file}: the longest time between two frames (s)`).toBeLessThan(1);
     }
   });
 });

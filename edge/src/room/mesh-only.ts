@@ -25,4 +25,5 @@ export const meshOnly: RoomMedia = {
   nodeEvents: (_nodeUrl, events) => ({ applied: 0, ignored: events.length }),
   welcome: () => {},
   placementEpoch: () => undefined,
+  recordingChanged: () => {},
 };

@@ -83,6 +83,7 @@ async function applyChange(
     room.recording.clear();
     event = { type: "recording-stopped", data: { recordingId: state.recordingId, ...by } };
   }
+  room.media.recordingChanged();
   announce(room, event, requester);
   return { ok: true, state };
 }
@@ -95,6 +96,7 @@ function forgetEndedRecording(room: RoomContext, epoch: string): void {
   const stale = room.recording.current(epoch);
   if (stale === null) return;
   room.recording.clear();
+  room.media.recordingChanged();
   fanOut(room.roster.all(), { type: "recording-stopped", data: { recordingId: stale.recordingId } });
 }
 

@@ -76,4 +76,6 @@ export interface RoomMedia {
   welcome(member: Member): void;
   /** The current placement's epoch (random per placement), or undefined when no node serves the room. */
   placementEpoch(): string | undefined;
+  /** The room's copy of its recording changed (started or stopped): what publishers send may change. */
+  recordingChanged(): void;
 }

@@ -128,15 +128,16 @@ export class Room extends DurableObject<Env> {
     );
     const snapshot = (member: Member) => snapshotOf({ access }, member);
     const limiter = new RateLimiter(config.rateBurst, config.ratePerSecond);
+    const recording = new RecordingState(sql);
     this.live = {
       roomId,
       config,
       roster,
       lobby: new Lobby(waiting),
       access,
-      recording: new RecordingState(sql),
+      recording,
       events,
-      media: this.mediaFor(roomId, roster, config, events, snapshot),
+      media: this.mediaFor(roomId, roster, config, events, snapshot, recording),
       away,
       closing: (sid) => gone.has(sid),
       adopt: (socketSid, memberSid) => {
@@ -160,6 +161,7 @@ export class Room extends DurableObject<Env> {
     config: Config,
     events: RoomEvents,
     snapshot: (member: Member) => ParticipantSnapshot,
+    recording: RecordingState,
   ): RoomMedia {
     if (config.media === undefined) return meshOnly;
     return new SfuMedia({
@@ -171,6 +173,7 @@ export class Room extends DurableObject<Env> {
       wakeAt: (at) => this.wakeAt(at),
       events,
       snapshot,
+      recording,
     });
   }
 

@@ -16,6 +16,7 @@ import type { MediaRegistry } from "../../media/registry.ts";
 import { fanOut, send } from "../broadcast.ts";
 import { NodeEvents } from "../node-events.ts";
 import { RateLimiter } from "../rate-limit.ts";
+import type { RecordingState } from "../recording-state.ts";
 import type { ParticipantSnapshot, RoomEvents, TrackSnapshot } from "../room-events.ts";
 import type { ProducerOwner, RoomMedia, SfuMessage } from "../room-media.ts";
 import type { Member, Roster } from "../roster.ts";
@@ -38,6 +39,8 @@ export interface SfuMediaOptions {
   events: RoomEvents;
   /** A member as room events describe it. */
   snapshot: (member: Member) => ParticipantSnapshot;
+  /** The room's copy of whether its node records it (a recording keeps every layer on: Dynacast). */
+  recording: RecordingState;
 }
 
 /**
@@ -73,7 +76,10 @@ export class SfuMedia implements RoomMedia {
     this.#events = options.events;
     this.#snapshot = options.snapshot;
     this.#store = new MediaStore(options.sql);
-    this.#dynacast = new Dynacast(this.#store, this.#roster);
+    this.#dynacast = new Dynacast(this.#store, this.#roster, () => {
+      const epoch = this.#placement.current()?.epoch;
+      return epoch !== undefined && options.recording.current(epoch) !== null;
+    });
     this.#media = options.media;
     this.#wakeAt = options.wakeAt;
     this.#placement = new MediaPlacement({
@@ -231,6 +237,10 @@ export class SfuMedia implements RoomMedia {
 
   placementEpoch(): string | undefined {
     return this.#placement.current()?.epoch;
+  }
+
+  recordingChanged(): void {
+    this.#dynacast.changed();
   }
 
   producer(id: string): ProducerOwner | undefined {
