@@ -69,6 +69,8 @@ export class SfuMedia implements RoomMedia {
   readonly #layerLimiter = new RateLimiter(LAYER_RATE_BURST, LAYER_RATE_PER_SECOND);
   readonly #roomId: string;
   #batcher: { url: string; batcher: NodeCallBatcher } | undefined;
+  /** The probe that confirms whether the node still serves the room after a request failed. */
+  #confirming: { epoch: string; probe: Promise<boolean> } | undefined;
 
   constructor(options: SfuMediaOptions) {
     this.#roomId = options.roomId;
@@ -143,6 +145,12 @@ export class SfuMedia implements RoomMedia {
       const error = asMediaCallError(thrown);
       const fail = (code: Parameters<typeof errorMessage>[0], text: string) =>
         send(member.ws, errorMessage(code, `${message.type}: ${text}`, message.requestId));
+      if (error.nodeLost && !error.roomLost && (await this.#stillServing(placement))) {
+        // A node that is slow (a timeout under load) is not a node that is gone: resetting
+        // everyone's media would only add load. This request failed; the room stays.
+        fail("internal", "the media node did not answer in time; nothing was reset, try again");
+        return;
+      }
       if (error.roomLost || error.nodeLost) {
         fail("media-unavailable", "the room's media node stopped answering; the room's media is being reset");
         await this.#recover(placement, error.roomLost ? "room-lost" : "media-node-lost");
@@ -293,6 +301,23 @@ export class SfuMedia implements RoomMedia {
 
   #releaseIfEmpty(): Promise<void> {
     return this.#placement.releaseIfEmpty(() => this.#roster.size === 0);
+  }
+
+  /**
+   * After a request to the node got no answer: does the node still serve the room (the probe,
+   * which retries once)? Requests that fail together share one probe. A probe that cannot tell
+   * (an unrelated error) counts as serving: the periodic probe looks again.
+   */
+  #stillServing(placement: Placement): Promise<boolean> {
+    if (this.#confirming?.epoch !== placement.epoch) {
+      const probe = probeRoom(this.#client(placement.url), placement).then((found) => found.kind !== "lost");
+      const confirming = { epoch: placement.epoch, probe };
+      this.#confirming = confirming;
+      void probe.finally(() => {
+        if (this.#confirming === confirming) this.#confirming = undefined;
+      });
+    }
+    return this.#confirming.probe;
   }
 
   #recover(failed: Placement, reason: ResetReason): Promise<void> {
