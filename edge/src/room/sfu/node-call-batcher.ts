@@ -14,7 +14,12 @@ export interface NodeCallBatcherOptions {
   maxCalls?: number;
   /** JSON bytes per batch body (default: a margin below the node's body limit). */
   maxBytes?: number;
-  /** Least time between two requests (default 10 ms): calls arriving sooner wait and go together. */
+  /**
+   * Least time between two requests (default 0: none). Calls that come while the room's
+   * requests are in flight already wait and go together; a gap would only delay the next call
+   * of a client that asks one thing after another (a 10 ms gap made each of a joiner's
+   * sequential calls wait about 8 ms, and a lone `consume` took 9 ms instead of 2.4).
+   */
   minGapMs?: number;
 }
 
@@ -25,11 +30,11 @@ const ENVELOPE_BYTES = 64;
 
 /**
  * Every peer call of one room to its node goes through here: while `maxInFlight` requests are
- * out, or less than `minGapMs` after the last one left, new calls wait, and the next request
- * carries all that waited (one `batch`; a lone call goes as itself). So however many members ask
- * at once — a storm of joins, each consuming everyone — the room's node sees a number of
- * requests bounded by time (one per gap, or per answer), not one per member per producer. An
- * idle room's call leaves at once.
+ * out (or less than `minGapMs` after the last one left, when a gap is set), new calls wait, and
+ * the next request carries all that waited (one `batch`; a lone call goes as itself). So however
+ * many members ask at once — a storm of joins, each consuming everyone — the room's node sees a
+ * number of requests bounded by its answers, not one per member per producer. An idle room's
+ * call leaves at once.
  *
  * A batch that fails as a whole (unreachable, refused) fails each of its calls with that error;
  * the callers decide, as they would for a call of their own.
@@ -53,7 +58,7 @@ export class NodeCallBatcher implements CallBatcher {
     this.#maxInFlight = options.maxInFlight ?? 1;
     this.#maxCalls = options.maxCalls ?? MAX_BATCH_CALLS;
     this.#maxBytes = options.maxBytes ?? Math.floor(MEDIA_API_MAX_BODY_BYTES * 0.9);
-    this.#minGapMs = options.minGapMs ?? 10;
+    this.#minGapMs = options.minGapMs ?? 0;
   }
 
   call(call: BatchCall): Promise<BatchResult> {
