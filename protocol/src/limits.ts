@@ -63,8 +63,17 @@ export const CLOSE_JOIN_TIMEOUT = 4008;
 export const CLOSE_KEEPALIVE_TIMEOUT = 4000;
 /** Close codes that mean "dropped" (the reconnect grace applies): no close frame, a server error, the client's keepalive. */
 export const DROPPED_CLOSE_CODES: readonly number[] = [1006, 1011, CLOSE_KEEPALIVE_TIMEOUT];
-/** Default reconnect grace of the edge (`RECONNECT_GRACE_SECONDS`): how long a dropped member is kept. */
-export const DEFAULT_RECONNECT_GRACE_MS = 30_000;
+/**
+ * How long the web client tries to get a dropped connection back before it gives up (its
+ * `?reconnectLimit=` changes it for one page).
+ */
+export const CLIENT_RECONNECT_LIMIT_MS = 60_000;
+/**
+ * Default reconnect grace of the edge (`RECONNECT_GRACE_SECONDS`): how long a dropped member is
+ * kept. As long as the client keeps trying, so a client that gets back before it gives up always
+ * resumes its membership and the others never see it leave.
+ */
+export const DEFAULT_RECONNECT_GRACE_MS = CLIENT_RECONNECT_LIMIT_MS;
 /** Close code of a socket whose username was taken over by a `join-room` with its `resume` secret. */
 export const CLOSE_REPLACED = 4009;
 /** Close code of a socket whose participant a moderator removed (the same token cannot join again). */

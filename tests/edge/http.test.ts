@@ -4,6 +4,7 @@ import { DEFAULT_MAX_PARTICIPANTS, DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND }
 import { describe, expect, it } from "vitest";
 import { ConfigError, originAllowed, readConfig } from "../../edge/src/config.ts";
 import worker from "../../edge/src/index.ts";
+import { RECONNECT_LIMIT_MS } from "../../web/src/signaling/reconnectLimit.ts";
 import { TestClient, uniqueRoom, upgrade } from "./client.ts";
 
 const ALLOWED_ORIGIN = "https://huddle.test"; // set in vitest.config.ts
@@ -73,6 +74,12 @@ describe("configuration ([vars], validated with zod)", () => {
     expect(config.rateBurst).toBe(DEFAULT_RATE_BURST);
     expect(config.ratePerSecond).toBe(DEFAULT_RATE_PER_SECOND);
     expect(config.allowedOrigins).toBe("any");
+  });
+
+  it("keeps a dropped member by default as long as the web client tries to get back", () => {
+    // A shorter grace made a page that came back between the two look like it left and rejoined.
+    expect(readConfig({}).reconnectGraceMs).toBe(RECONNECT_LIMIT_MS);
+    expect(RECONNECT_LIMIT_MS).toBe(60_000);
   });
 
   it("reads numbers and an origin list", () => {

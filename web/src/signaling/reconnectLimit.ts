@@ -1,9 +1,11 @@
+import { CLIENT_RECONNECT_LIMIT_MS } from "@huddle/protocol";
+
 /**
  * How long the client tries to get a dropped connection back before it gives up and shows
- * "Could not reconnect" (README, "Web client"). The edge keeps a dropped
- * participant's name for a while, so a rejoin within this time takes it over.
+ * "Could not reconnect" (README, "Web client"). The edge keeps a dropped member just as long
+ * by default (`RECONNECT_GRACE_SECONDS`), so a rejoin within this time resumes the membership.
  */
-export const RECONNECT_LIMIT_MS = 60_000;
+export const RECONNECT_LIMIT_MS = CLIENT_RECONNECT_LIMIT_MS;
 
 /**
  * The limit for this page: `?reconnectLimit=SECONDS` in the address (1 to 3600; tests shorten
