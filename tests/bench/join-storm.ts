@@ -79,6 +79,10 @@ async function main(): Promise<void> {
   const failures: string[] = [];
   try {
     for (const n of SIZES) {
+      // Each side runs whether or not the other completed: when ours fails, whether the same storm
+      // completes in-process tells a limit of ours from one of the synthetic participants.
+      let ours: Figures | undefined;
+      let base: Figures | undefined;
       try {
         // ours: through the edge and the media node
         const room = `storm-${n}-${Date.now().toString(36)}`;
@@ -86,33 +90,41 @@ async function main(): Promise<void> {
         const node0 = cpuMs(nodePid);
         const worker0 = cpuMs(workerPid);
         const storm = await joinStorm(n, room, () => EdgeSignaling.open(wsUrl, room), MEDIA);
-        const ours: Figures = {
+        ours = {
           storm,
           nodeCpuMs: cpuMs(nodePid) - node0,
           workerCpuMs: cpuMs(workerPid) - worker0,
           nodeCalls: (await nodeRequests(media.url, secret)) - calls0,
         };
         for (const participant of storm.participants) participant.close();
-        await settle();
-
+      } catch (error) {
+        // A size that does not complete is a result too: printed, and the run fails at the end.
+        failures.push(`N=${n} (ours): ${(error as Error).message.slice(0, 1500)}`);
+      }
+      await settle();
+      try {
         // base: the same storm answered by mediasoup in-process
         const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
         const local = new LocalRoom(router, server);
         const w0 = cpuMs(worker.pid);
-        const baseStorm = await joinStorm(n, "local", async () => local.connect(), MEDIA);
-        const base: Figures = { storm: baseStorm, workerCpuMs: cpuMs(worker.pid) - w0 };
-        for (const participant of baseStorm.participants) participant.close();
-        router.close();
-        local.close();
-        await settle();
-        rows.push({ n, ours, base });
-        console.error(`storm of ${n} done`);
+        try {
+          const baseStorm = await joinStorm(n, "local", async () => local.connect(), MEDIA);
+          base = { storm: baseStorm, workerCpuMs: cpuMs(worker.pid) - w0 };
+          for (const participant of baseStorm.participants) participant.close();
+        } finally {
+          router.close();
+          local.close();
+        }
       } catch (error) {
-        // A size that does not complete is a result too: printed, and the run fails at the end.
-        failures.push(`N=${n}: ${(error as Error).message.slice(0, 600)}`);
-        console.error(`storm of ${n} failed`);
-        await settle();
+        failures.push(`N=${n} (base, in-process): ${(error as Error).message.slice(0, 1500)}`);
       }
+      await settle();
+      if (ours !== undefined && base !== undefined) rows.push({ n, ours, base });
+      else if (base !== undefined) {
+        const b = summary(base.storm.complete);
+        failures.push(`N=${n}: the in-process baseline completed (p50 ${b.p50.toFixed(0)} ms), ours did not`);
+      }
+      console.error(`storm of ${n}: ours ${ours ? "done" : "failed"}, base ${base ? "done" : "failed"}`);
     }
   } finally {
     worker.close();

@@ -55,12 +55,20 @@ export async function joinStorm(
     }
     if (complete.size === n) break;
     if (performance.now() > deadline) {
-      const report = participants
-        .filter((p) => !complete.has(p))
+      const incomplete = participants.filter((p) => !complete.has(p));
+      const report = incomplete
         .slice(0, 5)
         .map((p) => `${p.username} misses ${missing(p, names).join(",")} ${p.problems.slice(0, 2).join(" ")}`);
+      // And what went wrong for those the others miss (their own problems: a refused produce, ...).
+      const missed = new Set(incomplete.flatMap((p) => missing(p, names)));
+      const senders = participants
+        .filter((p) => missed.has(p.username))
+        .slice(0, 5)
+        .map((p) => `${p.username}: ${p.problems.slice(0, 2).join(" ") || "no problem seen"}`);
       for (const p of participants) p.close();
-      throw new Error(`storm of ${n}: ${n - complete.size} never received everyone: ${report.join("; ")}`);
+      throw new Error(
+        `storm of ${n}: ${n - complete.size} never received everyone: ${report.join("; ")}; the missed: ${senders.join("; ")}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
