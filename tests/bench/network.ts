@@ -12,8 +12,8 @@
 // 2. A 5 s blackout of the media (DROP both ways), then restore: time until Bob decodes Alice's
 //    video again (p50 over the runs).
 // Runs inside a loopback-only network namespace (root + unshare), like the network suite; run it
-// under the shared heavy-run lock. Received bitrate per participant in a 4-person call with
-// receiver-driven layers is not measured here yet (those layers are not on main).
+// under the shared heavy-run lock. Received bitrate by layout in a 4-person call (receiver-driven
+// layers and dynacast) is tests/bench/layers-bitrate.ts.
 import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import { launchChromium } from "../e2e/support/browser.ts";

@@ -9,6 +9,7 @@ const benches = [
   "join-storm.ts",
   "recording.ts",
   "network.ts",
+  "layers-bitrate.ts",
 ];
 let failed = 0;
 for (const bench of benches) {
