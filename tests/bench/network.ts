@@ -14,6 +14,10 @@
 // Runs inside a loopback-only network namespace (root + unshare), like the network suite; run it
 // under the shared heavy-run lock. Received bitrate by layout in a 4-person call (receiver-driven
 // layers and dynacast) is tests/bench/layers-bitrate.ts.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import { launchChromium } from "../e2e/support/browser.ts";
@@ -29,6 +33,9 @@ import { summary } from "./harness.ts";
 
 const runs = Math.max(1, Number(process.argv[2] ?? 3) || 3);
 const seconds = Math.max(5, Number(process.argv[3] ?? 20) || 20);
+const SPEECH =
+  "Good morning everyone. Thank you for joining the call today. Let us look at the numbers for this week, " +
+  "then talk about the plans for the next one, and finish with questions from the team.";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface LossRun {
@@ -36,6 +43,9 @@ interface LossRun {
   freezeSeconds: number;
   fps: number;
   concealedPct: number;
+  /** Opus packets Bob's jitter buffer recovered from in-band FEC (fecPacketsReceived), and audio lost. */
+  fecPackets: number;
+  audioLostPct: number;
 }
 
 async function aliceAsSeenByBob(bob: Participant) {
@@ -66,6 +76,12 @@ async function lossRun(people: Participant[], port: number): Promise<LossRun> {
     fps: (after.video.framesDecoded - before.video.framesDecoded) / (minutes * 60),
     concealedPct:
       samples > 0 ? (100 * (after.audio.concealedSamples - before.audio.concealedSamples)) / samples : Number.NaN,
+    fecPackets: after.audio.fecPacketsReceived - before.audio.fecPacketsReceived,
+    audioLostPct: (() => {
+      const received = after.audio.packetsReceived - before.audio.packetsReceived;
+      const lost = after.audio.packetsLost - before.audio.packetsLost;
+      return received + lost > 0 ? (100 * lost) / (received + lost) : Number.NaN;
+    })(),
   };
 }
 
@@ -120,13 +136,21 @@ async function main(): Promise<number> {
   }
   let browser: Browser | undefined;
   let relay: MediaRelay | undefined;
+  let speechDir: string | undefined;
   try {
     const { edge, rtcPort } = await startRelayedSfu("bench-network", 2);
     relay = await MediaRelay.start({
       listen: { ip: NETWORK_ENV.relayIp, port: rtcPort },
       target: { ip: "127.0.0.1", port: rtcPort },
     });
-    browser = await launchChromium("accept");
+    // Alice speaks (espeak-ng): Opus codes speech with SILK, the mode that carries in-band FEC.
+    // Chromium's own fake microphone is a beep, which Opus codes with CELT: no FEC at all.
+    speechDir = mkdtempSync(join(tmpdir(), "huddle-bench-net-"));
+    const speech = join(speechDir, "speech.wav");
+    execFileSync("espeak-ng", ["-s", "150", "-w", speech, SPEECH]);
+    browser = await launchChromium("accept", undefined, {
+      extraArgs: [`--use-file-for-fake-audio-capture=${speech}`],
+    });
     // Alternate so that drifting load on this shared machine hits both alike.
     const on: Figures = { loss: [], recovery: [] };
     const off: Figures = { loss: [], recovery: [] };
@@ -140,13 +164,13 @@ async function main(): Promise<number> {
     }
     const row = (name: string, x: Figures) => {
       const l = x.loss;
-      return `${name.padEnd(34)}${f1(median(l.map((r) => r.freezesPerMin))).padStart(9)}${f1(median(l.map((r) => r.freezeSeconds))).padStart(11)}${f1(median(l.map((r) => r.fps))).padStart(8)}${f1(median(l.map((r) => r.concealedPct))).padStart(12)}${String(Math.round(median(x.recovery))).padStart(14)}`;
+      return `${name.padEnd(34)}${f1(median(l.map((r) => r.freezesPerMin))).padStart(9)}${f1(median(l.map((r) => r.freezeSeconds))).padStart(11)}${f1(median(l.map((r) => r.fps))).padStart(8)}${f1(median(l.map((r) => r.concealedPct))).padStart(12)}${f1(median(l.map((r) => r.audioLostPct))).padStart(13)}${String(Math.round(median(l.map((r) => r.fecPackets)))).padStart(13)}${String(Math.round(median(x.recovery))).padStart(14)}`;
     };
     console.log(
       `\nSFU call, 2 Chromium pages, 5 % loss each way for ${seconds} s, then a 5 s blackout; medians of ${runs} runs`,
     );
     console.log(
-      `${"".padEnd(34)}${"freezes/min".padStart(9)}${"frozen s".padStart(11)}${"fps".padStart(8)}${"concealed %".padStart(12)}${"recovery ms".padStart(14)}`,
+      `${"".padEnd(34)}${"freezes/min".padStart(9)}${"frozen s".padStart(11)}${"fps".padStart(8)}${"concealed %".padStart(12)}${"audio lost %".padStart(13)}${"FEC packets".padStart(13)}${"recovery ms".padStart(14)}`,
     );
     console.log(row("baseline: protection off", off));
     console.log(row("huddle: NACK+RTX, Opus FEC+DTX", on));
@@ -160,6 +184,7 @@ async function main(): Promise<number> {
   } finally {
     await browser?.close();
     await relay?.close();
+    if (speechDir !== undefined) rmSync(speechDir, { recursive: true, force: true });
     await stopAllChildren();
   }
 }
