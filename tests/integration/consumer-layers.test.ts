@@ -2,13 +2,12 @@
 // node: `set-consumer-layers` and `pause-consumer` reach the node (its own view of the consumer),
 // only for one's own consumers, and the publisher hears `producer-layers` when what anyone
 // receives of its simulcast producer changes.
-import { LAYER_RATE_BURST, type RoomState, type RtpParameters } from "@huddle/protocol";
+import { LAYER_RATE_BURST, type RoomState } from "@huddle/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { vp8RtpParameters } from "../media/helpers.ts";
 import { RoomClient } from "../support/room-client.ts";
 import { waitFor } from "../support/wait.ts";
 import { type Cluster, type NodeProcess, roomOnNode, startCluster } from "./support/cluster.ts";
-import { connectedTransport, consume, produce } from "./support/sfu.ts";
+import { connectedTransport, consume, produce, simulcastVp8 } from "./support/sfu.ts";
 
 let cluster: Cluster;
 let node: NodeProcess;
@@ -33,20 +32,6 @@ async function join(roomId: string, username: string) {
 
 let nextSsrc = 50_000;
 
-/** VP8 in three simulcast layers (lowest first), as mediasoup-client sends a camera. */
-function simulcastVp8(): RtpParameters {
-  nextSsrc += 10;
-  const ssrc = nextSsrc;
-  return {
-    ...vp8RtpParameters(ssrc),
-    encodings: [
-      { ssrc, scaleResolutionDownBy: 4, maxBitrate: 150_000 },
-      { ssrc: ssrc + 1, scaleResolutionDownBy: 2, maxBitrate: 500_000 },
-      { ssrc: ssrc + 2, scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
-    ],
-  };
-}
-
 /** The node's view of one consumer. */
 function consumerOnNode(state: RoomState, consumerId: string) {
   for (const peer of state.peers) {
@@ -62,9 +47,15 @@ async function callWithCamera(roomId: string) {
   const { client: bob } = await join(roomId, "bob");
   const { client: carol } = await join(roomId, "carol");
   const send = await connectedTransport(alice, "send");
+  nextSsrc += 10;
   const camera = await alice.expect(
     "produce",
-    { transportId: send.id, kind: "video", rtpParameters: simulcastVp8(), appData: { source: "camera" } },
+    {
+      transportId: send.id,
+      kind: "video",
+      rtpParameters: simulcastVp8(nextSsrc),
+      appData: { source: "camera" },
+    },
     "produced",
   );
   const microphone = await produce(alice, send.id, "audio");

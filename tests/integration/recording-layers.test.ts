@@ -7,15 +7,13 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RtpParameters } from "@huddle/protocol";
 import { createJoinToken, type VideoGrant } from "@huddle/protocol/access";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { vp8RtpParameters } from "../media/helpers.ts";
 import { ffmpegMissing } from "../media/recording-media.ts";
 import { RoomClient } from "../support/room-client.ts";
 import { waitFor } from "../support/wait.ts";
 import { type Cluster, startCluster } from "./support/cluster.ts";
-import { connectedTransport, consume } from "./support/sfu.ts";
+import { connectedTransport, consume, simulcastVp8 } from "./support/sfu.ts";
 
 const API_KEY = "APIreclayers";
 const API_SECRET = randomBytes(32).toString("hex");
@@ -56,18 +54,6 @@ async function joinRoom(username: string, grant: Omit<VideoGrant, "room" | "room
   const caps = joined.joined.sfu?.rtpCapabilities;
   if (caps === undefined) throw new Error(`joined carries no sfu: ${JSON.stringify(joined.joined)}`);
   return { client: joined.client, caps };
-}
-
-/** VP8 in three simulcast layers (lowest first), as mediasoup-client sends a camera. */
-function simulcastVp8(ssrc: number): RtpParameters {
-  return {
-    ...vp8RtpParameters(ssrc),
-    encodings: [
-      { ssrc, scaleResolutionDownBy: 4, maxBitrate: 150_000 },
-      { ssrc: ssrc + 1, scaleResolutionDownBy: 2, maxBitrate: 500_000 },
-      { ssrc: ssrc + 2, scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
-    ],
-  };
 }
 
 describe("dynacast while recording", () => {

@@ -1,12 +1,24 @@
 // Steps of an SFU call as a client makes them, with valid mediasoup parameters
 // (tests/media/helpers.ts builds them).
-import type { MediaKind, RtpCapabilities, ServerData } from "@huddle/protocol";
+import type { MediaKind, RtpCapabilities, RtpParameters, ServerData } from "@huddle/protocol";
 import { CLIENT_DTLS_PARAMETERS, opusRtpParameters, vp8RtpParameters } from "../../media/helpers.ts";
 import type { RoomClient } from "../../support/room-client.ts";
 
 export type Transport = ServerData<"webRtcTransportCreated">;
 
 let nextSsrc = 10_000;
+
+/** VP8 in three simulcast layers (lowest first, SSRCs `ssrc` to `ssrc + 2`), as mediasoup-client sends a camera. */
+export function simulcastVp8(ssrc: number): RtpParameters {
+  return {
+    ...vp8RtpParameters(ssrc),
+    encodings: [
+      { ssrc, scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+      { ssrc: ssrc + 1, scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+      { ssrc: ssrc + 2, scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
+    ],
+  };
+}
 
 /** create-transport, then connect-transport; returns the transport. */
 export async function connectedTransport(client: RoomClient, direction: "send" | "recv"): Promise<Transport> {
