@@ -3,9 +3,9 @@
 // Opus in-band FEC and DTX) beside the same call with it off (every remote description stripped
 // of `nack` feedback and `useinbandfec`, tests/network/support/rtc-stats.ts), so the gain is a ratio.
 //
-//   node tests/bench/network.ts [runs] [seconds]   (default 3 runs of each, 20 s of loss each)
+//   node tests/bench/network.ts [runs] [seconds] [loss]   (default 3 runs of each, 20 s of 5 % loss each)
 //
-// 1. 5 % random loss each way on the media (iptables statistic, tests/network/support/impair.ts)
+// 1. `loss` % (default 5) random loss each way on the media (iptables statistic, tests/network/support/impair.ts)
 //    for `seconds`: Bob's freezes per minute and total freeze time of Alice's video (inbound-rtp
 //    freezeCount, totalFreezesDuration), frames per second, and the share of Alice's audio that
 //    Bob's jitter buffer concealed (concealedSamples / totalSamplesReceived).
@@ -33,6 +33,8 @@ import { summary } from "./harness.ts";
 
 const runs = Math.max(1, Number(process.argv[2] ?? 3) || 3);
 const seconds = Math.max(5, Number(process.argv[3] ?? 20) || 20);
+/** Random loss each way, in percent (the issue's scenarios: 5 and 15). */
+const lossPercent = Math.min(50, Math.max(1, Number(process.argv[4] ?? 5) || 5));
 const SPEECH =
   "Good morning everyone. Thank you for joining the call today. Let us look at the numbers for this week, " +
   "then talk about the plans for the next one, and finish with questions from the team.";
@@ -61,7 +63,7 @@ async function lossRun(people: Participant[], port: number): Promise<LossRun> {
   const bob = people[1] as Participant;
   const before = await aliceAsSeenByBob(bob);
   const startedAt = Date.now();
-  const undo = loss({ ip: NETWORK_ENV.relayIp, port }, 5);
+  const undo = loss({ ip: NETWORK_ENV.relayIp, port }, lossPercent);
   try {
     await sleep(seconds * 1000);
   } finally {
@@ -167,7 +169,7 @@ async function main(): Promise<number> {
       return `${name.padEnd(34)}${f1(median(l.map((r) => r.freezesPerMin))).padStart(9)}${f1(median(l.map((r) => r.freezeSeconds))).padStart(11)}${f1(median(l.map((r) => r.fps))).padStart(8)}${f1(median(l.map((r) => r.concealedPct))).padStart(12)}${f1(median(l.map((r) => r.audioLostPct))).padStart(13)}${String(Math.round(median(l.map((r) => r.fecPackets)))).padStart(13)}${String(Math.round(median(x.recovery))).padStart(14)}`;
     };
     console.log(
-      `\nSFU call, 2 Chromium pages, 5 % loss each way for ${seconds} s, then a 5 s blackout; medians of ${runs} runs`,
+      `\nSFU call, 2 Chromium pages, ${lossPercent} % loss each way for ${seconds} s, then a 5 s blackout; medians of ${runs} runs`,
     );
     console.log(
       `${"".padEnd(34)}${"freezes/min".padStart(9)}${"frozen s".padStart(11)}${"fps".padStart(8)}${"concealed %".padStart(12)}${"audio lost %".padStart(13)}${"FEC packets".padStart(13)}${"recovery ms".padStart(14)}`,
