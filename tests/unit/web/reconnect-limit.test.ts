@@ -1,5 +1,6 @@
+import { CLIENT_RECONNECT_LIMIT_MS } from "@huddle/protocol";
 import { describe, expect, it, vi } from "vitest";
-import { RECONNECT_LIMIT_MS, reconnectLimitMs } from "../../../web/src/signaling/reconnectLimit.ts";
+import { reconnectLimitMs } from "../../../web/src/signaling/reconnectLimit.ts";
 import { type ConnectionStatus, SignalingClient, SignalingError } from "../../../web/src/signaling/SignalingClient.ts";
 import { FakeWebSocket, useFakeBrowser } from "./fake-websocket.ts";
 
@@ -48,15 +49,15 @@ describe("giving up on a lost connection", () => {
     socket.drop(1006);
     const status = client.status;
     if (status.state !== "reconnecting") throw new Error(`not reconnecting: ${status.state}`);
-    expect(status.giveUpAt).toBe(start + RECONNECT_LIMIT_MS);
+    expect(status.giveUpAt).toBe(start + CLIENT_RECONNECT_LIMIT_MS);
 
-    await edgeDownFor(RECONNECT_LIMIT_MS - 200);
+    await edgeDownFor(CLIENT_RECONNECT_LIMIT_MS - 200);
     expect(client.status.state).toBe("reconnecting");
     const attempts = FakeWebSocket.made.length;
     expect(attempts).toBeGreaterThan(3);
     // Every status of the outage carries the same deadline.
     const deadlines = new Set(statuses.flatMap((s) => (s.state === "reconnecting" ? [s.giveUpAt] : [])));
-    expect([...deadlines]).toEqual([start + RECONNECT_LIMIT_MS]);
+    expect([...deadlines]).toEqual([start + CLIENT_RECONNECT_LIMIT_MS]);
 
     await edgeDownFor(400);
     const closed = client.status;

@@ -1,4 +1,5 @@
 import {
+  CLIENT_RECONNECT_LIMIT_MS,
   CLOSE_KEEPALIVE_TIMEOUT,
   type ClientData,
   type ClientMessage,
@@ -15,7 +16,6 @@ import { roomSocketUrl } from "../config.ts";
 import { Emitter } from "../events.ts";
 import { backoffDelay, DEFAULT_BACKOFF } from "./backoff.ts";
 import { isTransient, SignalingError, toSignalingError } from "./errors.ts";
-import { RECONNECT_LIMIT_MS } from "./reconnectLimit.ts";
 import { finalCloseError } from "./refusal.ts";
 
 export { SignalingError };
@@ -52,7 +52,7 @@ export interface JoinParams {
 }
 
 export interface SignalingOptions {
-  /** How long a dropped connection is retried before the client gives up (default `RECONNECT_LIMIT_MS`). */
+  /** How long a dropped connection is retried before the client gives up (default `CLIENT_RECONNECT_LIMIT_MS`). */
   reconnectLimitMs?: number;
 }
 
@@ -152,7 +152,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     super();
     this.edgeUrl = edgeUrl;
     this.params = params;
-    this.#reconnectLimitMs = options.reconnectLimitMs ?? RECONNECT_LIMIT_MS;
+    this.#reconnectLimitMs = options.reconnectLimitMs ?? CLIENT_RECONNECT_LIMIT_MS;
   }
 
   get status(): ConnectionStatus {
