@@ -14,13 +14,13 @@
 // Runs inside a loopback-only network namespace (root + unshare), like the network suite; run it
 // under the shared heavy-run lock. Received bitrate by layout in a 4-person call (receiver-driven
 // layers and dynacast) is tests/bench/layers-bitrate.ts.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import { launchChromium } from "../e2e/support/browser.ts";
+import { writeSpeechWav } from "../e2e/support/fake-audio.ts";
 import { closeAll, type Participant, startCall } from "../network/support/call.ts";
 import { blackout, loss } from "../network/support/impair.ts";
 import { MediaRelay } from "../network/support/media-relay.ts";
@@ -35,9 +35,6 @@ const runs = Math.max(1, Number(process.argv[2] ?? 3) || 3);
 const seconds = Math.max(5, Number(process.argv[3] ?? 20) || 20);
 /** Random loss each way, in percent (the issue's scenarios: 5 and 15). */
 const lossPercent = Math.min(50, Math.max(1, Number(process.argv[4] ?? 5) || 5));
-const SPEECH =
-  "Good morning everyone. Thank you for joining the call today. Let us look at the numbers for this week, " +
-  "then talk about the plans for the next one, and finish with questions from the team.";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface LossRun {
@@ -149,7 +146,7 @@ async function main(): Promise<number> {
     // Chromium's own fake microphone is a beep, which Opus codes with CELT: no FEC at all.
     speechDir = mkdtempSync(join(tmpdir(), "huddle-bench-net-"));
     const speech = join(speechDir, "speech.wav");
-    execFileSync("espeak-ng", ["-s", "150", "-w", speech, SPEECH]);
+    writeSpeechWav(speech);
     browser = await launchChromium("accept", undefined, {
       extraArgs: [`--use-file-for-fake-audio-capture=${speech}`],
     });

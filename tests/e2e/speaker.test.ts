@@ -6,6 +6,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ENGLISH, launchChromium } from "./support/browser.ts";
 import { CallPage, requiredServer, waitFor } from "./support/call-page.ts";
+import { writeSpeechWav } from "./support/fake-audio.ts";
 
 // The media node's active speaker, end to end: two Chromium processes whose fake microphones play
 // WAV files made here (speech from espeak-ng, silence from sox). In an SFU call the client shows
@@ -24,10 +25,7 @@ describe("active speaker from the media node (sfu)", () => {
     dir = mkdtempSync(join(tmpdir(), "huddle-speaker-"));
     const speech = join(dir, "speech.wav");
     const silence = join(dir, "silence.wav");
-    const words =
-      "Good morning everyone. Thank you for joining the call today. Let us look at the numbers for this week, " +
-      "then talk about the plans for the next one, and finish with questions from the team.";
-    execFileSync("espeak-ng", ["-s", "150", "-w", speech, words]);
+    writeSpeechWav(speech);
     execFileSync("sox", ["-n", "-r", "48000", "-c", "1", "-b", "16", silence, "trim", "0", "10"]);
     const launch = async (wav: string) => {
       const browser = await launchChromium("accept", ENGLISH, {
