@@ -261,23 +261,21 @@ describe("a recorded call in real Chromium", () => {
     const w = 2 * Math.floor(1280 / cols / 2);
     const h = 2 * Math.floor(720 / rows / 2);
     const crop = `crop=${w / 2}:${h / 2}:${(cell % cols) * w + w / 4}:${Math.floor(cell / cols) * h + h / 4}`;
+    /** One frame at `s` of Alice's cell (its centre), scaled to 64x36, as raw pixels. */
+    const frameAt = (s: number, pixFmt: "gray" | "rgb24" = "gray") =>
+      spawnSync("ffmpeg", [
+        ...["-hide_banner", "-loglevel", "error", "-nostdin", "-ss", s.toFixed(2), "-i", composed],
+        ...["-frames:v", "1", "-vf", `${crop},scale=64:36`, "-f", "rawvideo", "-pix_fmt", pixFmt, "-"],
+      ]).stdout;
     // Chromium's fake camera paints a pac-man (luma 255) on a background of luma 0 with chroma
     // that makes it green: luma alone cannot tell it from the black canvas (how much of the crop
     // the pac-man covers turns with its mouth), the green channel can (about 135 and 255, black 0).
     const greenAt = (s: number) => {
-      const rgb = spawnSync("ffmpeg", [
-        ...["-hide_banner", "-loglevel", "error", "-nostdin", "-ss", s.toFixed(2), "-i", composed],
-        ...["-frames:v", "1", "-vf", `${crop},scale=64:36`, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-      ]).stdout;
+      const rgb = frameAt(s, "rgb24");
       let green = 0;
       for (let i = 1; i < rgb.length; i += 3) green += rgb[i] ?? 0;
       return rgb.length === 0 ? Number.NaN : green / (rgb.length / 3);
     };
-    const frameAt = (s: number) =>
-      spawnSync("ffmpeg", [
-        ...["-hide_banner", "-loglevel", "error", "-nostdin", "-ss", s.toFixed(2), "-i", composed],
-        ...["-frames:v", "1", "-vf", `${crop},scale=64:36`, "-f", "rawvideo", "-pix_fmt", "gray", "-"],
-      ]).stdout;
     const mid = callS / 2;
     expect(greenAt(mid), "Alice's cell is not black").toBeGreaterThan(60);
     // The fake camera animates: her cell changes from one second to the next.
