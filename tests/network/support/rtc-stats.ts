@@ -23,8 +23,11 @@ export async function trackPeerConnections(
   await context.addInitScript((opts: PeerConnectionOptions) => {
     const Native = window.RTCPeerConnection;
     const list: RTCPeerConnection[] = [];
+    // mediasoup-client writes a parameterless feedback with a trailing space ("a=rtcp-fb:101 nack \r\n",
+    // sdp-transform's format for an empty parameter): without ` *` the nack lines stayed, and the
+    // "protection off" baseline retransmitted just as much as the call it was compared with.
     const strip = (sdp: string) =>
-      sdp.replace(/a=rtcp-fb:\d+ nack\r\n/g, "").replace(/useinbandfec=1/g, "useinbandfec=0");
+      sdp.replace(/a=rtcp-fb:\d+ nack *\r\n/g, "").replace(/useinbandfec=1/g, "useinbandfec=0");
     class Tracked extends Native {
       constructor(config?: RTCConfiguration) {
         super(opts.forceRelay ? { ...config, iceTransportPolicy: "relay" } : config);
