@@ -54,6 +54,11 @@ export const DEFAULT_MEDIA_CHECK_INTERVAL_MS = 5_000;
 export const DEFAULT_MEDIA_NODE_TIMEOUT_MS = 5_000;
 /** Requests a room has out to its node at once before its calls are gathered into batches. */
 export const DEFAULT_MEDIA_NODE_CALLS_IN_FLIGHT = 1;
+/**
+ * Longest a consume or resume the room expects (it just announced producers) waits for the other
+ * members' same call, so that all go to the node as one batch (edge/src/room/sfu/expected-calls.ts).
+ */
+export const DEFAULT_MEDIA_NODE_HOLD_MS = 300;
 
 /** A media node's base URL, normalized (no trailing slash); undefined when it is not http(s). */
 export function normalizeNodeUrl(value: string): string | undefined {
@@ -129,6 +134,7 @@ const ConfigSchema = z.object({
   MEDIA_CHECK_INTERVAL_MS: integer(DEFAULT_MEDIA_CHECK_INTERVAL_MS, 100, 3_600_000),
   MEDIA_NODE_TIMEOUT_MS: integer(DEFAULT_MEDIA_NODE_TIMEOUT_MS, 100, 120_000),
   MEDIA_NODE_CALLS_IN_FLIGHT: integer(DEFAULT_MEDIA_NODE_CALLS_IN_FLIGHT, 0, 64),
+  MEDIA_NODE_HOLD_MS: integer(DEFAULT_MEDIA_NODE_HOLD_MS, 0, 5_000),
   API_KEYS: ApiKeys,
   JWKS: Jwks,
   TURN_SECRET: z.preprocess(unset, z.string().min(16, "must be at least 16 characters").optional()),
@@ -147,6 +153,8 @@ export interface MediaConfig {
   timeoutMs: number;
   /** Requests a room has out to its node before later calls wait and go as one batch; 0: every call alone. */
   callsInFlight: number;
+  /** How long an expected consume or resume waits for the other members' (ms); 0: none waits. */
+  holdMs: number;
 }
 
 export interface Config {
@@ -205,6 +213,7 @@ export function readConfig(vars: ConfigVars): Config {
     MEDIA_CHECK_INTERVAL_MS: vars.MEDIA_CHECK_INTERVAL_MS,
     MEDIA_NODE_TIMEOUT_MS: vars.MEDIA_NODE_TIMEOUT_MS,
     MEDIA_NODE_CALLS_IN_FLIGHT: vars.MEDIA_NODE_CALLS_IN_FLIGHT,
+    MEDIA_NODE_HOLD_MS: vars.MEDIA_NODE_HOLD_MS,
     API_KEYS: vars.API_KEYS,
     JWKS: vars.JWKS,
     TURN_SECRET: vars.TURN_SECRET,
@@ -233,6 +242,7 @@ export function readConfig(vars: ConfigVars): Config {
             checkIntervalMs: v.MEDIA_CHECK_INTERVAL_MS,
             timeoutMs: v.MEDIA_NODE_TIMEOUT_MS,
             callsInFlight: v.MEDIA_NODE_CALLS_IN_FLIGHT,
+            holdMs: v.MEDIA_NODE_HOLD_MS,
           },
     access:
       v.API_KEYS.size === 0 && v.JWKS === undefined

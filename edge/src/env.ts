@@ -30,6 +30,8 @@ export interface Env {
   MEDIA_NODE_TIMEOUT_MS?: string;
   /** Requests a room has out to its node before its calls are batched; default 1, 0 = never batch. */
   MEDIA_NODE_CALLS_IN_FLIGHT?: string;
+  /** How long an expected consume / resume waits to go with the other members' (ms); default 300, 0 = never. */
+  MEDIA_NODE_HOLD_MS?: string;
   /** `key:secret` pairs, comma-separated (`wrangler secret put API_KEYS`, `.dev.vars` locally); unset: rooms are open. */
   API_KEYS?: string;
   /** coturn's `static-auth-secret` (`use-auth-secret`): the edge derives short-lived TURN credentials from it. */

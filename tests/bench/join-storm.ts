@@ -5,6 +5,7 @@
 // per join, the media node's CPU per participant; beside the same storm answered in-process by
 // mediasoup itself (tests/bench/local-sfu.ts), with ratios.
 //   node tests/bench/join-storm.ts [--sizes 10,25,50] [--audio-rate 10] [--video-fps 5] [--calls-in-flight 0]
+//     [--hold-ms 0]
 // (edge-to-node calls = requests the node answered on peer routes and batches; probes are the room's)
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
@@ -26,6 +27,8 @@ const { values: args } = parseArgs({
     "video-fps": { type: "string", default: "5" },
     /** The edge's MEDIA_NODE_CALLS_IN_FLIGHT: 0 sends every node call alone (no gathering), as before batches. */
     "calls-in-flight": { type: "string" },
+    /** The edge's MEDIA_NODE_HOLD_MS: 0 sends each expected consume and resume as it comes (no holding). */
+    "hold-ms": { type: "string" },
   },
 });
 const SIZES = args.sizes.split(",").map(Number);
@@ -59,6 +62,7 @@ async function main(): Promise<void> {
       RATE_BURST: "100000",
       RATE_PER_SECOND: "100000",
       ...(args["calls-in-flight"] === undefined ? {} : { MEDIA_NODE_CALLS_IN_FLIGHT: args["calls-in-flight"] }),
+      ...(args["hold-ms"] === undefined ? {} : { MEDIA_NODE_HOLD_MS: args["hold-ms"] }),
     },
     { privateAssets: true, echo: process.env.HUDDLE_STORM_ECHO === "1" },
   );

@@ -12,12 +12,15 @@ import { type Cluster, startCluster } from "./support/cluster.ts";
 
 const N = 10;
 /**
- * Edge-to-node requests one join may cost, at any N. A join's own set-up is 8 calls when nothing
- * is gathered; each producer that appears after it adds a consume and a resume: 2N + 6 per join
- * without gathering (26 at N=10), and the figure would grow by 12 from N=4 to N=10.
+ * Edge-to-node requests one join may cost. A join's own set-up is 8 calls when nothing is
+ * gathered; each producer that appears after it adds a consume and a resume from everyone else.
+ * The batcher gathers calls that meet while the node is busy (without more, 9.8-11.5 requests per
+ * join at N=10 and 7.3-7.8 at N=4 on this machine: still growing with N), and the room holds the
+ * consumes and resumes it expects after announcing a producer so that they go together
+ * (ExpectedCalls: 2.8-3.4 at N=10, 5-6.8 at N=4). So a join must cost no more at N=10 than at N=4.
  */
-const CALLS_PER_JOIN_BOUND = 16;
-const GROWTH_BOUND = 8;
+const CALLS_PER_JOIN_BOUND = { 4: 10, 10: 6 } as const;
+const GROWTH_BOUND = 1;
 let callsAt10 = Number.NaN;
 
 let cluster: Cluster;
@@ -70,7 +73,7 @@ describe("a join storm of synthetic participants through the edge", () => {
     const load = await cluster.nodes[0]?.api.load();
     expect(load?.totals.consumers).toBe(N * (N - 1) * 2);
     expect(load?.totals.producers).toBe(N * 2);
-    expect(callsPerJoin, "edge-to-node requests per join at N=10").toBeLessThanOrEqual(CALLS_PER_JOIN_BOUND);
+    expect(callsPerJoin, "edge-to-node requests per join at N=10").toBeLessThanOrEqual(CALLS_PER_JOIN_BOUND[10]);
     callsAt10 = callsPerJoin;
     await leave(result);
   }, 150_000);
@@ -78,8 +81,8 @@ describe("a join storm of synthetic participants through the edge", () => {
   it("a join costs a bounded number of edge-to-node requests, at N=4 as at N=10", async () => {
     const small = await storm(4, "storm-4");
     for (const p of small.storm.participants) expect(p.problems).toEqual([]);
-    expect(small.callsPerJoin, "edge-to-node requests per join at N=4").toBeLessThanOrEqual(CALLS_PER_JOIN_BOUND);
-    // Not growing with the room: N=10 costs about what N=4 does.
+    expect(small.callsPerJoin, "edge-to-node requests per join at N=4").toBeLessThanOrEqual(CALLS_PER_JOIN_BOUND[4]);
+    // Not growing with the room: N=10 costs no more than N=4 does.
     expect(callsAt10 - small.callsPerJoin, "growth of requests per join from N=4 to N=10").toBeLessThanOrEqual(
       GROWTH_BOUND,
     );

@@ -4,6 +4,7 @@ import {
   ConfigError,
   DEFAULT_MEDIA_CHECK_INTERVAL_MS,
   DEFAULT_MEDIA_NODE_CALLS_IN_FLIGHT,
+  DEFAULT_MEDIA_NODE_HOLD_MS,
   DEFAULT_MEDIA_NODE_TIMEOUT_MS,
   DEFAULT_MEDIA_NODE_TTL_MS,
   normalizeNodeUrl,
@@ -31,6 +32,7 @@ describe("edge media configuration", () => {
       checkIntervalMs: DEFAULT_MEDIA_CHECK_INTERVAL_MS,
       timeoutMs: DEFAULT_MEDIA_NODE_TIMEOUT_MS,
       callsInFlight: DEFAULT_MEDIA_NODE_CALLS_IN_FLIGHT,
+      holdMs: DEFAULT_MEDIA_NODE_HOLD_MS,
     });
   });
 
@@ -41,12 +43,14 @@ describe("edge media configuration", () => {
       MEDIA_CHECK_INTERVAL_MS: "500",
       MEDIA_NODE_TIMEOUT_MS: "1500",
       MEDIA_NODE_CALLS_IN_FLIGHT: "0",
+      MEDIA_NODE_HOLD_MS: "0",
     }).media;
     expect(media).toMatchObject({
       nodeTtlMs: 4000,
       checkIntervalMs: 500,
       timeoutMs: 1500,
       callsInFlight: 0,
+      holdMs: 0,
       staticNodes: [],
     });
   });

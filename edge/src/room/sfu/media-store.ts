@@ -96,6 +96,12 @@ export class MediaStore {
     this.#sql.exec("DELETE FROM media_transports WHERE id = ?", id);
   }
 
+  /** The sockets that have a receive transport (those that consume what is announced). */
+  receivingSockets(): Set<string> {
+    const rows = this.#sql.exec<{ sid: string }>("SELECT DISTINCT sid FROM media_transports WHERE direction = 'recv'");
+    return new Set(rows.toArray().map((row) => row.sid));
+  }
+
   ownsTransport(id: string, sid: string): boolean {
     return this.#exists("SELECT 1 FROM media_transports WHERE id = ? AND sid = ?", id, sid);
   }

@@ -49,6 +49,7 @@ export class NodeCallBatcher implements CallBatcher {
   #inFlight = 0;
   #lastSentAt = Number.NEGATIVE_INFINITY;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #pumpQueued = false;
   /** Requests sent (batches and lone calls), and calls they carried. */
   requests = 0;
   calls = 0;
@@ -61,9 +62,32 @@ export class NodeCallBatcher implements CallBatcher {
     this.#minGapMs = options.minGapMs ?? 0;
   }
 
-  call(call: BatchCall): Promise<BatchResult> {
+  /**
+   * Queues `call`; with `hold`, only once it settles. Calls whose holds settle together (the
+   * room's ExpectedCalls releases a group at once) are queued in the same turn and go in one
+   * request.
+   */
+  call(call: BatchCall, hold?: Promise<void>): Promise<BatchResult> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ call, size: JSON.stringify(call).length + 1, resolve, reject });
+      const queued = { call, size: JSON.stringify(call).length + 1, resolve, reject };
+      if (hold === undefined) {
+        this.#queue.push(queued);
+        this.#pump();
+        return;
+      }
+      void hold.then(() => {
+        this.#queue.push(queued);
+        this.#pumpSoon();
+      });
+    });
+  }
+
+  /** Pumps after the other calls released in this turn are queued too (their callbacks run first). */
+  #pumpSoon(): void {
+    if (this.#pumpQueued) return;
+    this.#pumpQueued = true;
+    queueMicrotask(() => {
+      this.#pumpQueued = false;
       this.#pump();
     });
   }

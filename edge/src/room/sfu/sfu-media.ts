@@ -1,4 +1,5 @@
 import {
+  type BatchCall,
   errorMessage,
   LAYER_RATE_BURST,
   LAYER_RATE_PER_SECOND,
@@ -13,6 +14,7 @@ import {
 import type { MediaConfig } from "../../config.ts";
 import { asMediaCallError, MediaNodeClient } from "../../media/node-client.ts";
 import type { MediaRegistry } from "../../media/registry.ts";
+import { permissionsOf } from "../attachment.ts";
 import { fanOut, send } from "../broadcast.ts";
 import { NodeEvents } from "../node-events.ts";
 import { RateLimiter } from "../rate-limit.ts";
@@ -21,6 +23,7 @@ import type { ParticipantSnapshot, RoomEvents, TrackSnapshot } from "../room-eve
 import type { ProducerOwner, RoomMedia, SfuMessage } from "../room-media.ts";
 import type { Member, Roster } from "../roster.ts";
 import { Dynacast } from "./dynacast.ts";
+import { ExpectedCalls } from "./expected-calls.ts";
 import { MediaPlacement, type ResetReason } from "./media-placement.ts";
 import { probeRoom } from "./media-probe.ts";
 import { MediaStore, type Placement, producerInfo, type StoredProducer } from "./media-store.ts";
@@ -71,6 +74,8 @@ export class SfuMedia implements RoomMedia {
   #batcher: { url: string; batcher: NodeCallBatcher } | undefined;
   /** The probe that confirms whether the node still serves the room after a request failed. */
   #confirming: { epoch: string; probe: Promise<boolean> } | undefined;
+  /** Consumes and resumes the room expects after announcing producers, held to go together. */
+  readonly #expected: ExpectedCalls;
 
   constructor(options: SfuMediaOptions) {
     this.#roomId = options.roomId;
@@ -84,6 +89,14 @@ export class SfuMedia implements RoomMedia {
     });
     this.#media = options.media;
     this.#wakeAt = options.wakeAt;
+    const holdMs = options.media.holdMs;
+    this.#expected = new ExpectedCalls({
+      windowMs: holdMs,
+      // Those that consumed will resume once their consumers exist: a node answer plus the client's setup.
+      released: (kind, producerId, arrived) => {
+        if (kind === "consume") this.#expected.expect("resume", producerId, arrived, 2 * holdMs);
+      },
+    });
     this.#placement = new MediaPlacement({
       roomId: options.roomId,
       store: this.#store,
@@ -130,14 +143,16 @@ export class SfuMedia implements RoomMedia {
       );
       return;
     }
+    const hold = this.#hold(member.attachment.sid, message);
     const context = {
       roster: this.#roster,
       store: this.#store,
-      node: this.#client(placement.url),
+      node: this.#client(placement.url, hold),
       placement,
       isCurrent: () => this.#placement.isCurrent(placement),
       trackEvent: (kind: TrackEventKind, producer: StoredProducer) => this.#trackEvent(kind, producer),
       wantsChanged: () => this.#dynacast.changed(),
+      announced: (producer: StoredProducer) => this.#expectConsumers(producer),
     };
     try {
       await forwardSfuRequest(context, member, message);
@@ -169,6 +184,7 @@ export class SfuMedia implements RoomMedia {
     const { sid } = member.attachment;
     this.#nodeEvents.forget(sid);
     this.#layerLimiter.forget(sid);
+    this.#expected.forget(sid);
     for (const producer of this.#store.removePeer(sid)) {
       this.#broadcast({ type: "producer-closed", data: { producerId: producer.id, user: producer.user } });
       this.#trackEvent("track-unpublished", producer, member);
@@ -320,7 +336,36 @@ export class SfuMedia implements RoomMedia {
     return this.#confirming.probe;
   }
 
+  /** Members that can receive `producer` will consume it: their calls wait for each other (ExpectedCalls). */
+  #expectConsumers(producer: StoredProducer): void {
+    if (this.#media.holdMs === 0) return;
+    const receiving = this.#store.receivingSockets();
+    const sids = [...this.#roster.all()]
+      .filter((member) => permissionsOf(member.attachment).canSubscribe)
+      .map((member) => member.attachment.sid)
+      .filter((sid) => sid !== producer.sid && receiving.has(sid));
+    this.#expected.expect("consume", producer.id, sids);
+  }
+
+  /** What `message` waits for before it goes to the node, when the room expects it (ExpectedCalls). */
+  #hold(sid: string, message: SfuMessage): Promise<void> | undefined {
+    const ofConsumers = (ids: readonly string[]) => ids.flatMap((id) => this.#store.producerOfConsumer(id, sid) ?? []);
+    switch (message.type) {
+      case "consume":
+        return this.#expected.hold("consume", sid, [message.data.producerId]);
+      case "consume-many":
+        return this.#expected.hold("consume", sid, message.data.producerIds);
+      case "resume-consumer":
+        return this.#expected.hold("resume", sid, ofConsumers([message.data.consumerId]));
+      case "resume-consumers":
+        return this.#expected.hold("resume", sid, ofConsumers(message.data.consumerIds));
+      default:
+        return undefined;
+    }
+  }
+
   #recover(failed: Placement, reason: ResetReason): Promise<void> {
+    this.#expected.clear();
     return this.#placement.recover(failed, reason, (data) => this.#broadcast({ type: "media-reset", data }));
   }
 
@@ -332,9 +377,12 @@ export class SfuMedia implements RoomMedia {
     return this.#wakeAt(Date.now() + this.#media.checkIntervalMs);
   }
 
-  #client(url: string): MediaNodeClient {
+  /** A client for `url`; its peer calls go through the room's batcher, after `hold` when given. */
+  #client(url: string, hold?: Promise<void>): MediaNodeClient {
     const batcher = this.#media.callsInFlight === 0 ? undefined : this.#batcherFor(url);
-    return new MediaNodeClient(url, this.#media.secret, this.#media.timeoutMs, batcher);
+    const held =
+      batcher === undefined || hold === undefined ? batcher : { call: (c: BatchCall) => batcher.call(c, hold) };
+    return new MediaNodeClient(url, this.#media.secret, this.#media.timeoutMs, held);
   }
 
   /** The room's one batcher for its node's peer calls (a new one when the room moved). */

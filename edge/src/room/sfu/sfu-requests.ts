@@ -17,6 +17,8 @@ export interface SfuRequestContext {
   trackEvent: (kind: "track-published" | "track-unpublished", producer: StoredProducer) => void;
   /** What some receiver wants changed (a consumer came, paused, resumed or changed layers): dynacast looks again. */
   wantsChanged: () => void;
+  /** Everyone was just told of `producer` (`new-producer`): their consumes of it can be expected. */
+  announced: (producer: StoredProducer) => void;
 }
 
 /**
@@ -85,6 +87,7 @@ export async function forwardSfuRequest(context: SfuRequestContext, member: Memb
       const layers = rtpParameters.encodings?.length ?? 1;
       if (kind === "video" && layers > 1) store.setProducerLayers(producer.id, layers);
       fanOut(roster.all(), { type: "new-producer", data: producerInfo(producer) }, sid);
+      context.announced(producer);
       context.trackEvent("track-published", producer);
       return;
     }
