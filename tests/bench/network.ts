@@ -11,6 +11,9 @@
 //    Bob's jitter buffer concealed (concealedSamples / totalSamplesReceived).
 // 2. A 5 s blackout of the media (DROP both ways), then restore: time until Bob decodes Alice's
 //    video again (p50 over the runs).
+// 3. A fresh join of both pages with every UDP datagram dropped (the call has to go over TCP),
+//    beside the same join with UDP: ms from the Join clicks until each page decodes the other's
+//    video (p50 over the runs).
 // Runs inside a loopback-only network namespace (root + unshare), like the network suite; run it
 // under the shared heavy-run lock. Received bitrate by layout in a 4-person call (receiver-driven
 // layers and dynacast) is tests/bench/layers-bitrate.ts.
@@ -21,8 +24,8 @@ import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import { launchChromium } from "../e2e/support/browser.ts";
 import { writeSpeechWav } from "../e2e/support/fake-audio.ts";
-import { closeAll, type Participant, startCall } from "../network/support/call.ts";
-import { blackout, loss } from "../network/support/impair.ts";
+import { closeAll, openParticipant, type Participant, startCall } from "../network/support/call.ts";
+import { blackout, blockUdp, loss } from "../network/support/impair.ts";
 import { MediaRelay } from "../network/support/media-relay.ts";
 import { NETWORK_ENV } from "../network/support/servers.ts";
 import { startRelayedSfu } from "../network/support/start-servers.ts";
@@ -106,6 +109,31 @@ async function blackoutRun(people: Participant[], port: number): Promise<number>
   }
 }
 
+/** Both pages press Join together (UDP dropped, or not): ms from the clicks until each decodes the other. */
+async function joinRun(browser: Browser, edgeUrl: string, udpBlocked: boolean): Promise<number> {
+  const room = `bench-net-join-${udpBlocked ? "tcp" : "udp"}-${Date.now().toString(36)}`;
+  const undo = udpBlocked ? blockUdp() : undefined;
+  const people: Participant[] = [];
+  try {
+    for (const name of ["Alice", "Bob"]) {
+      people.push(await openParticipant(browser, edgeUrl, room, name, { microphone: name === "Alice" }));
+    }
+    for (const p of people) await p.call.page.locator(".preview video:not([hidden])").waitFor();
+    await Promise.all(people.map((p) => p.call.submitJoin()));
+    const clicked = Date.now();
+    await Promise.all(people.map((p) => p.call.expectDecoding(people.filter((o) => o !== p).map((o) => o.name))));
+    const elapsed = Date.now() - clicked;
+    if (udpBlocked) {
+      const pairs = (await Promise.all(people.map((p) => p.stats()))).flatMap((s) => s.pairs);
+      if (pairs.some((pair) => pair.protocol !== "tcp")) throw new Error(`UDP dropped, yet ${JSON.stringify(pairs)}`);
+    }
+    return elapsed;
+  } finally {
+    await undo?.();
+    await closeAll(people);
+  }
+}
+
 interface Figures {
   loss: LossRun[];
   recovery: number[];
@@ -186,7 +214,15 @@ async function main(): Promise<number> {
     console.log(
       `ratios (huddle / baseline): freezes/min ${ratio(m(on, "freezesPerMin"), m(off, "freezesPerMin"))}, frozen time ${ratio(m(on, "freezeSeconds"), m(off, "freezeSeconds"))}, concealed ${ratio(m(on, "concealedPct"), m(off, "concealedPct"))}, recovery ${ratio(median(on.recovery), median(off.recovery))}`,
     );
-    console.log(`every run: ${JSON.stringify({ on, off })}`);
+    const joins = { tcp: [] as number[], udp: [] as number[] };
+    for (let i = 0; i < runs; i++) {
+      joins.udp.push(await joinRun(browser, edge.url, false));
+      joins.tcp.push(await joinRun(browser, edge.url, true));
+    }
+    console.log(
+      `fresh join of 2 pages, Join clicks -> each page decodes the other, p50 of ${runs}: UDP dropped (TCP) ${Math.round(median(joins.tcp))} ms, baseline with UDP ${Math.round(median(joins.udp))} ms, ratio ${ratio(median(joins.tcp), median(joins.udp))}`,
+    );
+    console.log(`every run: ${JSON.stringify({ on, off, joins })}`);
     return 0;
   } finally {
     await browser?.close();
