@@ -11,7 +11,10 @@
 //    Bob's jitter buffer concealed (concealedSamples / totalSamplesReceived).
 // 2. A 5 s blackout of the media (DROP both ways), then restore: time until Bob decodes Alice's
 //    video again (p50 over the runs).
-// 3. A fresh join of both pages with every UDP datagram dropped (the call has to go over TCP),
+// 3. 150 +- 30 ms delay each way (the tests' relay; uniform, so datagrams reorder too) for
+//    `seconds`: Bob's freezes per minute, fps and lowest frame height of Alice's video, then the
+//    time from the end of the delay until he receives her top layer again.
+// 4. A fresh join of both pages with every UDP datagram dropped (the call has to go over TCP),
 //    beside the same join with UDP: ms from the Join clicks until each page decodes the other's
 //    video (p50 over the runs).
 // Runs inside a loopback-only network namespace (root + unshare), like the network suite; run it
@@ -134,13 +137,66 @@ async function joinRun(browser: Browser, edgeUrl: string, udpBlocked: boolean): 
   }
 }
 
+interface DelayRun {
+  freezesPerMin: number;
+  fps: number;
+  /** The lowest frame height Bob decoded during the delay, and what he had before it. */
+  lowestHeight: number;
+  topHeight: number;
+  /** ms from the end of the delay until Bob decodes Alice at `topHeight` again. */
+  backToTopMs: number;
+}
+
+/** 150 +- 30 ms each way for `seconds`, then back to none: how Bob's video of Alice fares. */
+async function delayRun(people: Participant[], relay: MediaRelay): Promise<DelayRun> {
+  const bob = people[1] as Participant;
+  const before = (await aliceAsSeenByBob(bob)).video;
+  const topHeight = before.frameHeight;
+  let lowestHeight = topHeight;
+  const startedAt = Date.now();
+  relay.setDelay(150, 30);
+  try {
+    while (Date.now() - startedAt < seconds * 1000) {
+      await sleep(250);
+      const h = (await aliceAsSeenByBob(bob)).video.frameHeight;
+      if (h > 0) lowestHeight = Math.min(lowestHeight, h);
+    }
+  } finally {
+    relay.setDelay(0, 0);
+  }
+  const endedAt = Date.now();
+  const during = (await aliceAsSeenByBob(bob)).video;
+  const minutes = (endedAt - startedAt) / 60_000;
+  for (;;) {
+    const now = (await aliceAsSeenByBob(bob)).video;
+    if (now.frameHeight >= topHeight) break;
+    if (Date.now() - endedAt > 60_000) throw new Error(`Bob was not back at ${topHeight}p 60 s after the delay ended`);
+    await sleep(100);
+  }
+  return {
+    freezesPerMin: (during.freezeCount - before.freezeCount) / minutes,
+    fps: (during.framesDecoded - before.framesDecoded) / (minutes * 60),
+    lowestHeight,
+    topHeight,
+    backToTopMs: Date.now() - endedAt,
+  };
+}
+
 interface Figures {
   loss: LossRun[];
   recovery: number[];
+  delay: DelayRun[];
 }
 
 /** One call in a fresh room: the loss window, a pause, then the blackout. */
-async function measure(browser: Browser, edgeUrl: string, port: number, protectionOff: boolean, into: Figures) {
+async function measure(
+  browser: Browser,
+  edgeUrl: string,
+  relay: MediaRelay,
+  port: number,
+  protectionOff: boolean,
+  into: Figures,
+) {
   const room = `bench-net-${protectionOff ? "off" : "on"}-${Date.now().toString(36)}`;
   const people = await startCall(browser, edgeUrl, room, ["Alice", "Bob"], { speakers: ["Alice"], protectionOff });
   try {
@@ -153,6 +209,8 @@ async function measure(browser: Browser, edgeUrl: string, port: number, protecti
     into.loss.push(run);
     await sleep(3000);
     into.recovery.push(await blackoutRun(people, port));
+    await sleep(3000);
+    into.delay.push(await delayRun(people, relay));
   } finally {
     await closeAll(people);
   }
@@ -187,14 +245,14 @@ async function main(): Promise<number> {
       extraArgs: [`--use-file-for-fake-audio-capture=${speech}`],
     });
     // Alternate so that drifting load on this shared machine hits both alike.
-    const on: Figures = { loss: [], recovery: [] };
-    const off: Figures = { loss: [], recovery: [] };
+    const on: Figures = { loss: [], recovery: [], delay: [] };
+    const off: Figures = { loss: [], recovery: [], delay: [] };
     for (let i = 0; i < runs; i++) {
       for (const [into, protectionOff] of [
         [off, true],
         [on, false],
       ] as const) {
-        await measure(browser, edge.url, rtcPort, protectionOff, into);
+        await measure(browser, edge.url, relay, rtcPort, protectionOff, into);
       }
     }
     const row = (name: string, x: Figures) => {
@@ -214,6 +272,13 @@ async function main(): Promise<number> {
     console.log(
       `ratios (huddle / baseline): freezes/min ${ratio(m(on, "freezesPerMin"), m(off, "freezesPerMin"))}, frozen time ${ratio(m(on, "freezeSeconds"), m(off, "freezeSeconds"))}, concealed ${ratio(m(on, "concealedPct"), m(off, "concealedPct"))}, recovery ${ratio(median(on.recovery), median(off.recovery))}`,
     );
+    const delayRow = (name: string, x: Figures) => {
+      const d = x.delay;
+      return `${name}: ${f1(median(d.map((r) => r.freezesPerMin)))} freezes/min, ${f1(median(d.map((r) => r.fps)))} fps, lowest ${median(d.map((r) => r.lowestHeight))}p of ${median(d.map((r) => r.topHeight))}p, back at the top ${Math.round(median(d.map((r) => r.backToTopMs)))} ms after`;
+    };
+    console.log(`\n150 +- 30 ms delay each way for ${seconds} s, then none; medians of ${runs} runs`);
+    console.log(delayRow("baseline: protection off", off));
+    console.log(delayRow("huddle: NACK+RTX, Opus FEC+DTX", on));
     const joins = { tcp: [] as number[], udp: [] as number[] };
     for (let i = 0; i < runs; i++) {
       joins.udp.push(await joinRun(browser, edge.url, false));
