@@ -72,6 +72,16 @@ describe("ExpectedCalls", () => {
     expect(expected.hold("consume", "silent", ["P"])).toBeUndefined();
   });
 
+  it("says whether it waits for a member's call of a kind", () => {
+    const expected = new ExpectedCalls({ windowMs: 10_000 });
+    expected.expect("resume", "P", ["a"]);
+    expect(expected.waitsFor("resume", "a")).toBe(true);
+    expect(expected.waitsFor("consume", "a")).toBe(false);
+    expect(expected.waitsFor("resume", "b")).toBe(false);
+    void expected.hold("resume", "a", ["P"]);
+    expect(expected.waitsFor("resume", "a")).toBe(false);
+  });
+
   it("stops waiting for a member that left", async () => {
     const expected = new ExpectedCalls({ windowMs: 10_000 });
     expected.expect("consume", "P", ["a", "gone"]);

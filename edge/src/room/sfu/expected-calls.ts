@@ -93,6 +93,12 @@ export class ExpectedCalls {
     return released;
   }
 
+  /** Whether some open group of `kind` still waits for `sid` (cheap: no producer named). */
+  waitsFor(kind: ExpectedKind, sid: string): boolean {
+    for (const group of this.#groups.values()) if (group.kind === kind && group.waiting.has(sid)) return true;
+    return false;
+  }
+
   /** `sid` left: nobody waits for it any more. */
   forget(sid: string): void {
     for (const [key, group] of [...this.#groups]) {
@@ -111,7 +117,7 @@ export class ExpectedCalls {
     this.#groups.clear();
   }
 
-  /** Calls held now (for tests and the room's own report). */
+  /** Calls held now (for tests). */
   get held(): number {
     let n = 0;
     for (const group of this.#groups.values()) n += group.arrived.size;

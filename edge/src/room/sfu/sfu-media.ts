@@ -349,7 +349,9 @@ export class SfuMedia implements RoomMedia {
 
   /** What `message` waits for before it goes to the node, when the room expects it (ExpectedCalls). */
   #hold(sid: string, message: SfuMessage): Promise<void> | undefined {
-    const ofConsumers = (ids: readonly string[]) => ids.flatMap((id) => this.#store.producerOfConsumer(id, sid) ?? []);
+    // A resume names consumers, whose producers are a storage lookup each: only when one is awaited.
+    const ofConsumers = (ids: readonly string[]) =>
+      this.#expected.waitsFor("resume", sid) ? ids.flatMap((id) => this.#store.producerOfConsumer(id, sid) ?? []) : [];
     switch (message.type) {
       case "consume":
         return this.#expected.hold("consume", sid, [message.data.producerId]);
