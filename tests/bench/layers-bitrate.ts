@@ -19,15 +19,14 @@
 // dynacast lets them stop). Adaptation off: every page's `set-consumer-layers` asks for the top
 // layer (rewritten in the page before it is sent), so every consumer gets the top layer and no
 // publisher is ever told to stop one; `pause-consumer` for tiles off the page still goes. Runs inside a loopback-only namespace, like the browser suites.
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "../e2e/support/browser.ts";
 import { CallPage } from "../e2e/support/call-page.ts";
 import { networkStats, trackPeerConnections } from "../network/support/rtc-stats.ts";
-import { ensureWebBuilt } from "../support/browser-suite.ts";
+import { rerunBenchInNamespace } from "../support/browser-suite.ts";
 import { startSfuEdge } from "../support/edge.ts";
-import { insideNamespace, runInLoopbackNamespace } from "../support/netns.ts";
+import { insideNamespace } from "../support/netns.ts";
 import { stopAllChildren } from "../support/processes.ts";
 import { summary } from "./harness.ts";
 
@@ -150,8 +149,7 @@ async function call(browser: Browser, edgeUrl: string, off: boolean): Promise<Re
 
 async function main(): Promise<number> {
   if (!insideNamespace()) {
-    if (!ensureWebBuilt()) return 1;
-    const code = await runInLoopbackNamespace(fileURLToPath(import.meta.url), process.argv.slice(2));
+    const code = await rerunBenchInNamespace(import.meta.url);
     if (code !== null) return code;
     console.error("[bench] layers-bitrate.ts needs root and unshare (it runs Chromium in a private namespace)");
     return 1;

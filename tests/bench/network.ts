@@ -23,7 +23,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import { launchChromium } from "../e2e/support/browser.ts";
 import { writeSpeechWav } from "../e2e/support/fake-audio.ts";
@@ -32,8 +31,8 @@ import { blackout, blockUdp, loss } from "../network/support/impair.ts";
 import { MediaRelay } from "../network/support/media-relay.ts";
 import { NETWORK_ENV } from "../network/support/servers.ts";
 import { startRelayedSfu } from "../network/support/start-servers.ts";
-import { ensureWebBuilt } from "../support/browser-suite.ts";
-import { insideNamespace, runInLoopbackNamespace } from "../support/netns.ts";
+import { rerunBenchInNamespace } from "../support/browser-suite.ts";
+import { insideNamespace } from "../support/netns.ts";
 import { stopAllChildren } from "../support/processes.ts";
 import { summary } from "./harness.ts";
 
@@ -221,8 +220,7 @@ const f1 = (n: number) => n.toFixed(1);
 
 async function main(): Promise<number> {
   if (!insideNamespace()) {
-    if (!ensureWebBuilt()) return 1;
-    const code = await runInLoopbackNamespace(fileURLToPath(import.meta.url), process.argv.slice(2));
+    const code = await rerunBenchInNamespace(import.meta.url);
     if (code !== null) return code;
     console.error("[bench] network.ts needs root and unshare (it impairs a private namespace's loopback only)");
     return 1;

@@ -21,13 +21,12 @@
 // HUDDLE_BENCH_SFU_URL=<edge> measures the SFU path on an edge that is already running.
 // (The DOM lib reference above types the functions that run inside the page.)
 import { createServer, type Server } from "node:http";
-import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import { launchChromium } from "../e2e/support/browser.ts";
 import { CallPage } from "../e2e/support/call-page.ts";
-import { ensureWebBuilt } from "../support/browser-suite.ts";
+import { rerunBenchInNamespace } from "../support/browser-suite.ts";
 import { startEdge, startSfuEdge } from "../support/edge.ts";
-import { insideNamespace, runInLoopbackNamespace } from "../support/netns.ts";
+import { insideNamespace } from "../support/netns.ts";
 import { stopAllChildren } from "../support/processes.ts";
 
 const positional = process.argv.slice(2).filter((arg, i, all) => !arg.startsWith("--") && all[i - 1] !== "--sizes");
@@ -287,8 +286,7 @@ function printRun(name: string, size: number, list: CallRun[], baseline: number)
 
 async function main(): Promise<number> {
   if (!insideNamespace()) {
-    if (!ensureWebBuilt()) return 1;
-    const code = await runInLoopbackNamespace(fileURLToPath(import.meta.url), process.argv.slice(2));
+    const code = await rerunBenchInNamespace(import.meta.url);
     if (code !== null) return code;
     console.warn("[bench] WARNING: no loopback-only network namespace (not root or no unshare): running directly");
   }
