@@ -41,41 +41,64 @@ function ffmpeg(args: string[]): void {
 
 /** Chromium with fake devices and a WAV file as the microphone (a browser per file: the flag is per process). */
 async function chromiumWithAudio(wav: string): Promise<Browser> {
-  const args = [...CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", `--use-file-for-fake-audio-capture=${wav}`];
+  const args = [
+    ...CHROMIUM_ARGS,
+    "--use-fake-ui-for-media-stream",
+    `--use-file-for-fake-audio-capture=${wav}`,
+    // watchBeeps' AudioContext runs before anyone clicks.
+    "--autoplay-policy=no-user-gesture-required",
+  ];
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args, headless: true });
   browsers.push(browser);
   return browser;
 }
 
 /**
- * Before the app loads: keep every RTCPeerConnection, and poll the microphone's level (the
- * `media-source` stats) every 10 ms, noting when (epoch ms) a beep starts after silence.
+ * Before the app loads: tap every audio track the page sends (the track given to
+ * `addTransceiver`) with an AudioWorklet that finds each beep's first loud sample after 0.5 s of
+ * quiet, and note when (epoch ms) that sample was in the page. The worklet sees every sample,
+ * so the time is exact to the audio graph's latency: the `media-source` audioLevel this used to
+ * poll is updated only every 110 ms (WebRTC's AudioLevel), which put up to 110 ms of noise on
+ * the sync figure.
  */
 function watchBeeps(): void {
-  const w = window as unknown as { __beeps: number[]; __pcs: RTCPeerConnection[] };
+  const w = window as unknown as { __beeps: number[] };
   w.__beeps = [];
-  w.__pcs = [];
-  const Native = window.RTCPeerConnection;
-  window.RTCPeerConnection = class extends Native {
-    constructor(config?: RTCConfiguration) {
-      super(config);
-      w.__pcs.push(this);
+  const processor = `registerProcessor("beep-watch", class extends AudioWorkletProcessor {
+    quiet = 0;
+    process(inputs) {
+      const samples = inputs[0]?.[0];
+      if (samples === undefined) return true;
+      for (let i = 0; i < samples.length; i++) {
+        const loud = Math.abs(samples[i]) > 0.1;
+        if (loud && this.quiet >= sampleRate / 2) this.port.postMessage((currentFrame + i) / sampleRate);
+        this.quiet = loud ? 0 : this.quiet + 1;
+      }
+      return true;
     }
-  } as typeof RTCPeerConnection;
-  let loud = false;
-  const poll = async () => {
-    for (const pc of w.__pcs) {
-      if (pc.connectionState === "closed") continue;
-      const stats = await pc.getStats();
-      stats.forEach((s: { type: string; kind?: string; audioLevel?: number }) => {
-        if (s.type !== "media-source" || s.kind !== "audio" || s.audioLevel === undefined) return;
-        if (s.audioLevel > 0.1 && !loud) w.__beeps.push(Date.now());
-        loud = s.audioLevel > 0.1;
-      });
-    }
-    setTimeout(poll, 10);
+  });`;
+  const context = new AudioContext();
+  const ready = context.audioWorklet.addModule(URL.createObjectURL(new Blob([processor], { type: "text/javascript" })));
+  const tapped = new Set<string>();
+  const tap = async (track: MediaStreamTrack) => {
+    if (track.kind !== "audio" || tapped.has(track.id)) return;
+    tapped.add(track.id);
+    await ready;
+    const node = new AudioWorkletNode(context, "beep-watch");
+    // The onset's context time, put on the epoch clock through how far the graph has run since.
+    node.port.onmessage = ({ data }: MessageEvent<number>) => {
+      const at = Date.now() - (context.currentTime - data) * 1000;
+      // Two taps of one microphone see one beep: keep it once.
+      if (!w.__beeps.some((seen) => Math.abs(seen - at) < 1000)) w.__beeps.push(Math.round(at));
+    };
+    context.createMediaStreamSource(new MediaStream([track])).connect(node);
+    await context.resume();
   };
-  void poll();
+  const native = RTCPeerConnection.prototype.addTransceiver;
+  RTCPeerConnection.prototype.addTransceiver = function (this: RTCPeerConnection, what, init) {
+    if (typeof what !== "string") void tap(what);
+    return native.call(this, what, init);
+  };
 }
 
 /**
@@ -300,15 +323,15 @@ describe("a recorded call in real Chromium", () => {
     expect(maxVolume).toBeGreaterThan(-20);
     const startedAt = Date.parse(manifest.startedAt);
     const endedAt = Date.parse(manifest.endedAt ?? "");
-    // The page notices a beep by polling its audio level, so each noticed time lags the real one
-    // by up to a poll plus whatever the loaded machine delays the page (up to ~110 ms seen in CI).
-    // The WAV beeps exactly every WAV_PERIOD_S, so the least-delayed notice fixes the phase of all.
+    // The page timed each beep from its samples (watchBeeps); the WAV beeps every WAV_PERIOD_S,
+    // so how far apart they came says how steady that clock is.
+    const madeAt = beepsAt;
     const periodMs = WAV_PERIOD_S * 1000;
-    const first = beepsAt[0] ?? 0;
-    const phase = Math.min(...beepsAt.map((at) => at - Math.round((at - first) / periodMs) * periodMs));
-    const madeAt = beepsAt.map((at) => phase + Math.round((at - first) / periodMs) * periodMs);
     console.log(
-      `[e2e] recording: the page noticed each beep ${beepsAt.map((at, i) => at - (madeAt[i] ?? at)).join(", ")} ms late`,
+      `[e2e] recording: Alice's page timed the beeps ${madeAt
+        .slice(1)
+        .map((at, i) => at - (madeAt[i] ?? at) - periodMs)
+        .join(", ")} ms off ${periodMs} ms apart`,
     );
     const expected = madeAt
       .filter((at) => at > startedAt + 300 && at < endedAt - 500)
