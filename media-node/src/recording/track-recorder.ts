@@ -3,6 +3,7 @@ import type { RecordingStopReason, RecordingTrack } from "@huddle/protocol";
 import type { types } from "mediasoup";
 import type { Logger } from "../log.ts";
 import type { ProducerEntry } from "../media-peer.ts";
+import { LAYER_LOOK_MS, LiveLayers } from "./live-layers.ts";
 import { containerFor, recorderPipeline } from "./pipeline.ts";
 import { RecorderProcess } from "./recorder-process.ts";
 import { type FirstPacket, ntpToUnixMs, type SenderReport, senderTimeOf } from "./sender-clock.ts";
@@ -47,6 +48,7 @@ export class TrackRecorder {
   #process: RecorderProcess | undefined;
   #consumer: types.Consumer | undefined;
   #timers: NodeJS.Timeout[] = [];
+  #layerWatch: NodeJS.Timeout | undefined;
   #ending: Promise<void> | undefined;
   /** The first sender report of each of the producer's streams (ssrc). */
   readonly #senderReports = new Map<number, SenderReport>();
@@ -141,6 +143,42 @@ export class TrackRecorder {
         this.#timers.push(setTimeout(() => consumer.requestKeyFrame().catch(() => {}), ms));
       }
     }
+    if (consumer.type === "simulcast") this.#followLiveLayer(consumer);
+  }
+
+  /**
+   * Keeps a simulcast consumer on the highest layer the publisher still sends (live-layers.ts):
+   * without it, a layer the publisher stopped leaves the file frozen until mediasoup gives up on it.
+   */
+  #followLiveLayer(consumer: types.Consumer): void {
+    const { producer } = this.#options.entry;
+    const layers = new LiveLayers();
+    const encodings = producer.rtpParameters.encodings ?? [];
+    let preferred = encodings.length - 1;
+    let looking = false;
+    const look = async (): Promise<void> => {
+      if (producer.closed || consumer.closed) return;
+      const stats = await producer.getStats();
+      const counts = encodings.map(
+        (encoding) =>
+          stats.find((s) => (encoding.rid !== undefined ? s.rid === encoding.rid : s.ssrc === encoding.ssrc))
+            ?.packetCount,
+      );
+      const live = layers.update(counts, Date.now());
+      if (live === undefined || live === preferred || consumer.closed) return;
+      this.#options.log.info("recorder follows a live layer", { producerId: producer.id, from: preferred, to: live });
+      preferred = live;
+      await consumer.setPreferredLayers({ spatialLayer: live });
+    };
+    this.#layerWatch = setInterval(() => {
+      if (looking) return;
+      looking = true;
+      look()
+        .catch(() => {})
+        .finally(() => {
+          looking = false;
+        });
+    }, LAYER_LOOK_MS);
   }
 
   /** Watches for the first packet (the consumer's trace) and the producer's sender reports. */
@@ -245,6 +283,7 @@ export class TrackRecorder {
   async #teardown(): Promise<void> {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers = [];
+    clearInterval(this.#layerWatch);
     const { producer } = this.#options.entry;
     producer.off("trace", this.#onProducerTrace);
     if (!producer.closed) producer.enableTraceEvent([]).catch(() => {});

@@ -1,0 +1,33 @@
+/** How often a recorder looks at its simulcast producer's streams. */
+export const LAYER_LOOK_MS = 100;
+/** A layer that sent no packet for this long is taken as stopped. */
+export const LAYER_STALL_MS = 250;
+
+/**
+ * Which of a simulcast producer's spatial layers still flow, from their packet counts sampled
+ * over time. A recorder follows the highest one: a publisher may stop its top layer at any time
+ * (its CPU or bandwidth adaptation), and mediasoup only notices a stream gone after 1.5 s without
+ * a packet, a freeze in the recording; the recorder sees it within LAYER_STALL_MS and moves its
+ * consumer down at once (and back up when the layer flows again).
+ */
+export class LiveLayers {
+  /** By spatial layer: the last packet count that grew, and when. */
+  readonly #seen: ({ packets: number; at: number } | undefined)[] = [];
+
+  /**
+   * Takes each layer's packet count (index: spatial layer, undefined: no stream yet) at `now`
+   * (ms). Returns the highest layer that sent a packet within LAYER_STALL_MS, or undefined when
+   * none did (the whole producer is quiet: paused, or a still screen; nothing better to switch to).
+   */
+  update(packetCounts: readonly (number | undefined)[], now: number): number | undefined {
+    let live: number | undefined;
+    packetCounts.forEach((packets, layer) => {
+      if (packets === undefined) return;
+      const seen = this.#seen[layer];
+      if (seen === undefined || packets > seen.packets) this.#seen[layer] = { packets, at: now };
+      const at = this.#seen[layer]?.at ?? now;
+      if (now - at < LAYER_STALL_MS) live = layer;
+    });
+    return live;
+  }
+}
