@@ -101,6 +101,37 @@ function watchBeeps(): void {
   };
 }
 
+/** Before the app loads: keep every video sender the page makes (to stop a layer of Alice's camera). */
+function keepVideoSenders(): void {
+  const w = window as unknown as { __videoSenders: RTCRtpSender[] };
+  w.__videoSenders = [];
+  const native = RTCPeerConnection.prototype.addTransceiver;
+  RTCPeerConnection.prototype.addTransceiver = function (this: RTCPeerConnection, what, init) {
+    const transceiver = native.call(this, what, init);
+    if ((typeof what === "string" ? what : what.kind) === "video") w.__videoSenders.push(transceiver.sender);
+    return transceiver;
+  };
+}
+
+/**
+ * Turns the top encoding of every simulcast video the page sends off or on: what a browser's CPU
+ * or bandwidth adaptation does to a publisher's top layer whenever it likes.
+ */
+async function setTopLayer(page: CallPage, active: boolean): Promise<number> {
+  return page.page.evaluate(async (active) => {
+    let changed = 0;
+    for (const sender of (window as unknown as { __videoSenders: RTCRtpSender[] }).__videoSenders) {
+      const parameters = sender.getParameters();
+      const top = parameters.encodings.at(-1);
+      if (sender.track === null || parameters.encodings.length < 2 || top === undefined) continue;
+      top.active = active;
+      await sender.setParameters(parameters);
+      changed++;
+    }
+    return changed;
+  }, active);
+}
+
 /**
  * When (s) a beep starts in a file's audio: 10 ms windows whose RMS level rises within 15 dB of
  * the loudest after at least 0.5 s below that (so it works whatever the codecs left of the silence).
@@ -183,7 +214,10 @@ beforeAll(async () => {
   const othersBrowser = await chromiumWithAudio(silence);
   const open = async (browser: Browser, name: string, microphone: boolean) => {
     const page = await openInvite(browser, await inviteLink(server, ROOM, name), name, { microphone });
-    if (name === "Alice") await page.context.addInitScript(watchBeeps);
+    if (name === "Alice") {
+      await page.context.addInitScript(watchBeeps);
+      await page.context.addInitScript(keepVideoSenders);
+    }
     pages.push(page);
     return page;
   };
@@ -237,6 +271,11 @@ describe("a recorded call in real Chromium", () => {
     await bob.control("Share screen").click();
     const pressed = () => bob.control("Share screen").getAttribute("aria-pressed");
     await expect.poll(pressed, { timeout: 15_000 }).toBe("true");
+    // Alice's browser stops her camera's top layer for two seconds while it is recorded.
+    await until(t0 + 6000);
+    expect(await setTopLayer(alice, false)).toBe(1);
+    await until(t0 + 8000);
+    expect(await setTopLayer(alice, true)).toBe(1);
     await until(t0 + 9000);
     await bob.control("Share screen").click();
     await expect.poll(pressed, { timeout: 15_000 }).toBe("false");
@@ -359,9 +398,10 @@ describe("a recorded call in real Chromium", () => {
     }
   });
 
-  test("no camera freezes in its file: no second without a frame while the screen share made every tile small", async () => {
+  test("no camera freezes in its file: no second without a frame, tiles small or a top layer stopped", async () => {
     // The share puts every camera on the filmstrip, so no page wants their top layer; dynacast
-    // must still keep it on for the recorder (a layer stopped under it left a 1.5 s hole).
+    // must still keep it on for the recorder (a layer stopped under it left a 1.5 s hole). And
+    // when Alice's browser stops her top layer itself, the recorder moves down at once.
     for (const track of manifest.tracks.filter((t) => t.kind === "video" && t.appData?.source === "camera")) {
       const packets = await packetsOf(join(folder, track.file));
       let longest = 0;
