@@ -143,7 +143,8 @@ export class TrackRecorder {
         this.#timers.push(setTimeout(() => consumer.requestKeyFrame().catch(() => {}), ms));
       }
     }
-    if (consumer.type === "simulcast") this.#followLiveLayer(consumer);
+    // Stopped while it resumed: no watch to leave behind.
+    if (consumer.type === "simulcast" && this.#ending === undefined) this.#followLiveLayer(consumer);
   }
 
   /**
