@@ -13,6 +13,8 @@ import { freeRtpPortPair, portTaken } from "./udp-ports.ts";
 const AUXILIARY_CODEC = /\/(rtx|red|ulpfec|flexfec-03)$/i;
 /** Key frames are asked for again this long after the start (a first one may arrive before the recorder reads). */
 const KEY_FRAME_RETRIES_MS = [300, 1000, 2500];
+/** After a switch of layer, the key frame is asked for again this long after, until it came. */
+const SWITCH_KEY_FRAME_RETRIES_MS = [150, 300, 500, 800];
 const RECORDER_BIND_TIMEOUT_MS = 10_000;
 /** A recorder that could not start (its port taken meanwhile, a slow start) is tried again this many times. */
 const RECORDER_START_ATTEMPTS = 3;
@@ -49,6 +51,8 @@ export class TrackRecorder {
   #consumer: types.Consumer | undefined;
   #timers: NodeJS.Timeout[] = [];
   #layerWatch: NodeJS.Timeout | undefined;
+  /** The key-frame requests after the latest switch of layer (the previous switch's are cancelled). */
+  #switchRetries: NodeJS.Timeout[] = [];
   #ending: Promise<void> | undefined;
   /** The first sender report of each of the producer's streams (ssrc). */
   readonly #senderReports = new Map<number, SenderReport>();
@@ -170,6 +174,18 @@ export class TrackRecorder {
       this.#options.log.info("recorder follows a live layer", { producerId: producer.id, from: preferred, to: live });
       preferred = live;
       await consumer.setPreferredLayers({ spatialLayer: live });
+      // The switch waits for a key frame of the new layer; a sender that is reconfiguring its
+      // encoder (it just stopped a layer) may let the first request go, so ask again until it came.
+      for (const timer of this.#switchRetries) clearTimeout(timer);
+      this.#switchRetries = [];
+      for (const ms of SWITCH_KEY_FRAME_RETRIES_MS) {
+        this.#switchRetries.push(
+          setTimeout(() => {
+            if (consumer.closed || consumer.currentLayers?.spatialLayer === live) return;
+            consumer.requestKeyFrame().catch(() => {});
+          }, ms),
+        );
+      }
     };
     this.#layerWatch = setInterval(() => {
       if (looking) return;
@@ -285,6 +301,7 @@ export class TrackRecorder {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers = [];
     clearInterval(this.#layerWatch);
+    for (const timer of this.#switchRetries) clearTimeout(timer);
     const { producer } = this.#options.entry;
     producer.off("trace", this.#onProducerTrace);
     if (!producer.closed) producer.enableTraceEvent([]).catch(() => {});
