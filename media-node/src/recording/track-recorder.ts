@@ -49,7 +49,8 @@ export class TrackRecorder {
   #transport: types.PlainTransport | undefined;
   #process: RecorderProcess | undefined;
   #consumer: types.Consumer | undefined;
-  #timers: NodeJS.Timeout[] = [];
+  /** The key-frame requests after the start. */
+  #startRetries: NodeJS.Timeout[] = [];
   #layerWatch: NodeJS.Timeout | undefined;
   /** The key-frame requests after the latest switch of layer (the previous switch's are cancelled). */
   #switchRetries: NodeJS.Timeout[] = [];
@@ -143,9 +144,7 @@ export class TrackRecorder {
     await consumer.resume();
     if (consumer.kind === "video") {
       await consumer.requestKeyFrame();
-      for (const ms of KEY_FRAME_RETRIES_MS) {
-        this.#timers.push(setTimeout(() => consumer.requestKeyFrame().catch(() => {}), ms));
-      }
+      this.#startRetries = keyFrameRequests(consumer, KEY_FRAME_RETRIES_MS, () => false);
     }
     // Stopped while it resumed: no watch to leave behind.
     if (consumer.type === "simulcast" && this.#ending === undefined) this.#followLiveLayer(consumer);
@@ -176,16 +175,12 @@ export class TrackRecorder {
       await consumer.setPreferredLayers({ spatialLayer: live });
       // The switch waits for a key frame of the new layer; a sender that is reconfiguring its
       // encoder (it just stopped a layer) may let the first request go, so ask again until it came.
-      for (const timer of this.#switchRetries) clearTimeout(timer);
-      this.#switchRetries = [];
-      for (const ms of SWITCH_KEY_FRAME_RETRIES_MS) {
-        this.#switchRetries.push(
-          setTimeout(() => {
-            if (consumer.closed || consumer.currentLayers?.spatialLayer === live) return;
-            consumer.requestKeyFrame().catch(() => {});
-          }, ms),
-        );
-      }
+      clearTimers(this.#switchRetries);
+      this.#switchRetries = keyFrameRequests(
+        consumer,
+        SWITCH_KEY_FRAME_RETRIES_MS,
+        () => consumer.currentLayers?.spatialLayer === live,
+      );
     };
     this.#layerWatch = setInterval(() => {
       if (looking) return;
@@ -298,10 +293,9 @@ export class TrackRecorder {
   }
 
   async #teardown(): Promise<void> {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers = [];
+    clearTimers(this.#startRetries);
+    clearTimers(this.#switchRetries);
     clearInterval(this.#layerWatch);
-    for (const timer of this.#switchRetries) clearTimeout(timer);
     const { producer } = this.#options.entry;
     producer.off("trace", this.#onProducerTrace);
     if (!producer.closed) producer.enableTraceEvent([]).catch(() => {});
@@ -309,6 +303,24 @@ export class TrackRecorder {
     await recorder?.stop();
     this.#transport?.close();
   }
+}
+
+/** Asks the consumer for a key frame after each of `delaysMs`, unless it closed or `done()` says it came. */
+function keyFrameRequests(
+  consumer: types.Consumer,
+  delaysMs: readonly number[],
+  done: () => boolean,
+): NodeJS.Timeout[] {
+  return delaysMs.map((ms) =>
+    setTimeout(() => {
+      if (consumer.closed || done()) return;
+      consumer.requestKeyFrame().catch(() => {});
+    }, ms),
+  );
+}
+
+function clearTimers(timers: readonly NodeJS.Timeout[]): void {
+  for (const timer of timers) clearTimeout(timer);
 }
 
 function safeName(value: string): string {
