@@ -364,15 +364,14 @@ describe("a recorded call in real Chromium", () => {
     const endedAt = Date.parse(manifest.endedAt ?? "");
     // The page timed each beep from its samples (watchBeeps); the WAV beeps every WAV_PERIOD_S,
     // so how far apart they came says how steady that clock is.
-    const madeAt = beepsAt;
     const periodMs = WAV_PERIOD_S * 1000;
     console.log(
-      `[e2e] recording: Alice's page timed the beeps ${madeAt
+      `[e2e] recording: Alice's page timed the beeps ${beepsAt
         .slice(1)
-        .map((at, i) => at - (madeAt[i] ?? at) - periodMs)
+        .map((at, i) => at - (beepsAt[i] ?? at) - periodMs)
         .join(", ")} ms off ${periodMs} ms apart`,
     );
-    const expected = madeAt
+    const expected = beepsAt
       .filter((at) => at > startedAt + 300 && at < endedAt - 500)
       .map((at) => (at - startedAt) / 1000);
     expect(expected.length, `beeps Alice made during the call (every ${WAV_PERIOD_S} s)`).toBeGreaterThanOrEqual(3);
