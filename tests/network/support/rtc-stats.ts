@@ -13,6 +13,11 @@ export interface PeerConnectionOptions {
    * retransmission requests, so no RTX) and Opus in-band FEC (`useinbandfec=0`).
    */
   protectionOff?: boolean;
+  /**
+   * The client's playout target for repairs stays the browser's own (web/src/call/repairDelay.ts:
+   * setting RTCRtpReceiver.jitterBufferTarget does nothing). Implied by `protectionOff`.
+   */
+  repairDelayOff?: boolean;
 }
 
 /** Adds the tracker to `context` (before the page navigates: init scripts run on each load). */
@@ -40,6 +45,13 @@ export async function trackPeerConnections(
         return super.setRemoteDescription(description);
       }
     }
+    if (opts.protectionOff || opts.repairDelayOff) {
+      Object.defineProperty(RTCRtpReceiver.prototype, "jitterBufferTarget", {
+        configurable: true,
+        get: () => null,
+        set: () => {},
+      });
+    }
     (window as unknown as { __networkPcs: RTCPeerConnection[] }).__networkPcs = list;
     window.RTCPeerConnection = Tracked as typeof RTCPeerConnection;
   }, options);
@@ -57,6 +69,8 @@ export interface InboundVideoReport {
   packetsLost: number;
   nackCount: number;
   bytesReceived: number;
+  /** Its receiver's jitterBufferTarget in ms (the client's repair delay); null: the browser's own. */
+  playoutTargetMs: number | null;
 }
 
 export interface InboundAudioReport {
@@ -120,6 +134,7 @@ export function networkStats(page: Page): Promise<NetworkStats> {
       (await pc.getStats()).forEach((report: Report) => {
         reports.set(report.id, report);
       });
+      const targets = new Map(pc.getReceivers().map((receiver) => [receiver.track.id, receiver.jitterBufferTarget]));
       let receivesVideo = false;
       for (const r of reports.values()) {
         if (r.type !== "inbound-rtp") continue;
@@ -136,6 +151,7 @@ export function networkStats(page: Page): Promise<NetworkStats> {
             packetsLost: num(r.packetsLost),
             nackCount: num(r.nackCount),
             bytesReceived: num(r.bytesReceived),
+            playoutTargetMs: targets.get(str(r.trackIdentifier)) ?? null,
           });
         } else if (r.kind === "audio") {
           out.audio.push({

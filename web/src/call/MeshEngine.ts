@@ -1,6 +1,7 @@
 import { t } from "../i18n/index.ts";
 import type { EngineHost, MediaEngine } from "./MediaEngine.ts";
 import { PeerLink, type Signal } from "./PeerLink.ts";
+import { RepairDelay } from "./repairDelay.ts";
 import type { InboundAudioStat, InboundVideoStat, OutboundVideoStat, SourceTracks, TrackSource } from "./types.ts";
 
 /**
@@ -16,6 +17,8 @@ export class MeshEngine implements MediaEngine {
   /** What every link sends (a link that starts later starts with these). */
   #sending: SourceTracks;
   #links = new Map<string, PeerLink>();
+  /** Holds remote video back for retransmissions while the network loses packets (repairDelay.ts). */
+  #repairDelay = new RepairDelay(() => [...this.#links.values()].flatMap((link) => link.pc.getReceivers()));
   #unsubscribe: (() => void)[];
   #closed = false;
 
@@ -109,6 +112,7 @@ export class MeshEngine implements MediaEngine {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#repairDelay.close();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     for (const link of this.#links.values()) link.close();
     this.#links.clear();

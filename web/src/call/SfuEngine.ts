@@ -19,6 +19,7 @@ import { t } from "../i18n/index.ts";
 import { CAMERA_PRIORITY, type ReceiveWish, TOP_LAYER } from "./adaptiveLayers.ts";
 import { IceRestarter } from "./iceRestart.ts";
 import type { EngineHost, MediaEngine } from "./MediaEngine.ts";
+import { RepairDelay } from "./repairDelay.ts";
 import { sentVideo } from "./sentVideo.ts";
 import type {
   InboundAudioStat,
@@ -123,6 +124,8 @@ export class SfuEngine implements MediaEngine {
   #transportStates = new Map<"send" | "recv", string>();
   /** Per transport: restarts its ICE while it is down (iceRestart.ts). */
   #restarters = new Map<"send" | "recv", IceRestarter>();
+  /** Holds remote video back for retransmissions while the network loses packets (repairDelay.ts). */
+  #repairDelay = new RepairDelay(() => this.#videoReceivers());
   /** Every remote producer we know of (to consume again on a rebuilt receive transport). */
   #known = new Map<string, ProducerInfo>();
   /** The last track asked for per source (to produce again on a rebuilt send transport). */
@@ -195,6 +198,13 @@ export class SfuEngine implements MediaEngine {
       }
     });
     return this.#localOps;
+  }
+
+  *#videoReceivers(): Iterable<RTCRtpReceiver> {
+    for (const { consumer } of this.#received.values()) {
+      if (consumer.kind === "video" && !consumer.closed && consumer.rtpReceiver !== undefined)
+        yield consumer.rtpReceiver;
+    }
   }
 
   async inboundVideoStats(): Promise<InboundVideoStat[]> {
@@ -338,6 +348,7 @@ export class SfuEngine implements MediaEngine {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#repairDelay.close();
     for (const restarter of this.#restarters.values()) restarter.close();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     for (const producerId of [...this.#received.keys()]) this.#dropConsumer(producerId);
