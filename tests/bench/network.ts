@@ -1,7 +1,9 @@
 // Benchmark: an SFU call of two Chromium pages (fake camera; Alice also sends her fake
 // microphone) under impairment, with the client's loss protection on (NACK + RTX for video,
-// Opus in-band FEC and DTX) beside the same call with it off (every remote description stripped
-// of `nack` feedback and `useinbandfec`, tests/network/support/rtc-stats.ts), so the gain is a ratio.
+// Opus in-band FEC and DTX, and the repair delay: web/src/call/repairDelay.ts) beside the same
+// call with it off (every remote description stripped of `nack` feedback and `useinbandfec`, and
+// no repair delay: tests/network/support/rtc-stats.ts), and beside the call with everything but
+// the repair delay, so the gain of each is a ratio.
 //
 //   node tests/bench/network.ts [runs] [seconds] [loss]   (default 3 runs of each, 20 s of 5 % loss each)
 //
@@ -29,6 +31,7 @@ import { writeSpeechWav } from "../e2e/support/fake-audio.ts";
 import { closeAll, openParticipant, type Participant, startCall } from "../network/support/call.ts";
 import { blackout, blockUdp, loss } from "../network/support/impair.ts";
 import { MediaRelay } from "../network/support/media-relay.ts";
+import type { PeerConnectionOptions } from "../network/support/rtc-stats.ts";
 import { NETWORK_ENV } from "../network/support/servers.ts";
 import { startRelayedSfu } from "../network/support/start-servers.ts";
 import { rerunBenchInNamespace } from "../support/browser-suite.ts";
@@ -187,17 +190,19 @@ interface Figures {
   delay: DelayRun[];
 }
 
+/** The calls compared: what each turns off (tests/network/support/rtc-stats.ts). */
+interface Setup {
+  name: string;
+  options: PeerConnectionOptions;
+  figures: Figures;
+}
+
 /** One call in a fresh room: the loss window, a pause, then the blackout. */
-async function measure(
-  browser: Browser,
-  edgeUrl: string,
-  relay: MediaRelay,
-  port: number,
-  protectionOff: boolean,
-  into: Figures,
-) {
-  const room = `bench-net-${protectionOff ? "off" : "on"}-${Date.now().toString(36)}`;
-  const people = await startCall(browser, edgeUrl, room, ["Alice", "Bob"], { speakers: ["Alice"], protectionOff });
+async function measure(browser: Browser, edgeUrl: string, relay: MediaRelay, port: number, setup: Setup) {
+  const into = setup.figures;
+  const protectionOff = setup.options.protectionOff === true;
+  const room = `bench-net-${Date.now().toString(36)}`;
+  const people = await startCall(browser, edgeUrl, room, ["Alice", "Bob"], { speakers: ["Alice"], ...setup.options });
   try {
     await sleep(3000); // past the first seconds' bandwidth ramp-up
     const run = await lossRun(people, port);
@@ -242,41 +247,42 @@ async function main(): Promise<number> {
     browser = await launchChromium("accept", undefined, {
       extraArgs: [`--use-file-for-fake-audio-capture=${speech}`],
     });
-    // Alternate so that drifting load on this shared machine hits both alike.
-    const on: Figures = { loss: [], recovery: [], delay: [] };
-    const off: Figures = { loss: [], recovery: [], delay: [] };
+    // Alternate so that drifting load on this shared machine hits all alike.
+    const figures = (): Figures => ({ loss: [], recovery: [], delay: [] });
+    const off: Setup = { name: "baseline: protection off", options: { protectionOff: true }, figures: figures() };
+    const noRepair: Setup = {
+      name: "NACK+RTX, Opus FEC, no repair delay",
+      options: { repairDelayOff: true },
+      figures: figures(),
+    };
+    const on: Setup = { name: "huddle: all of it, repair delay too", options: {}, figures: figures() };
     for (let i = 0; i < runs; i++) {
-      for (const [into, protectionOff] of [
-        [off, true],
-        [on, false],
-      ] as const) {
-        await measure(browser, edge.url, relay, rtcPort, protectionOff, into);
-      }
+      for (const setup of [off, noRepair, on]) await measure(browser, edge.url, relay, rtcPort, setup);
     }
-    const row = (name: string, x: Figures) => {
+    const row = ({ name, figures: x }: Setup) => {
       const l = x.loss;
-      return `${name.padEnd(34)}${f1(median(l.map((r) => r.freezesPerMin))).padStart(9)}${f1(median(l.map((r) => r.freezeSeconds))).padStart(11)}${f1(median(l.map((r) => r.fps))).padStart(8)}${f1(median(l.map((r) => r.concealedPct))).padStart(12)}${f1(median(l.map((r) => r.audioLostPct))).padStart(13)}${String(Math.round(median(l.map((r) => r.fecPackets)))).padStart(13)}${String(Math.round(median(x.recovery))).padStart(14)}`;
+      return `${name.padEnd(38)}${f1(median(l.map((r) => r.freezesPerMin))).padStart(9)}${f1(median(l.map((r) => r.freezeSeconds))).padStart(11)}${f1(median(l.map((r) => r.fps))).padStart(8)}${f1(median(l.map((r) => r.concealedPct))).padStart(12)}${f1(median(l.map((r) => r.audioLostPct))).padStart(13)}${String(Math.round(median(l.map((r) => r.fecPackets)))).padStart(13)}${String(Math.round(median(x.recovery))).padStart(14)}`;
     };
     console.log(
       `\nSFU call, 2 Chromium pages, ${lossPercent} % loss each way for ${seconds} s, then a 5 s blackout; medians of ${runs} runs`,
     );
     console.log(
-      `${"".padEnd(34)}${"freezes/min".padStart(9)}${"frozen s".padStart(11)}${"fps".padStart(8)}${"concealed %".padStart(12)}${"audio lost %".padStart(13)}${"FEC packets".padStart(13)}${"recovery ms".padStart(14)}`,
+      `${"".padEnd(38)}${"freezes/min".padStart(9)}${"frozen s".padStart(11)}${"fps".padStart(8)}${"concealed %".padStart(12)}${"audio lost %".padStart(13)}${"FEC packets".padStart(13)}${"recovery ms".padStart(14)}`,
     );
-    console.log(row("baseline: protection off", off));
-    console.log(row("huddle: NACK+RTX, Opus FEC+DTX", on));
+    for (const setup of [off, noRepair, on]) console.log(row(setup));
     const ratio = (a: number, b: number) => (b === 0 ? "n/a" : `${(a / b).toFixed(2)}x`);
-    const m = (x: Figures, k: keyof LossRun) => median(x.loss.map((r) => r[k]));
-    console.log(
-      `ratios (huddle / baseline): freezes/min ${ratio(m(on, "freezesPerMin"), m(off, "freezesPerMin"))}, frozen time ${ratio(m(on, "freezeSeconds"), m(off, "freezeSeconds"))}, concealed ${ratio(m(on, "concealedPct"), m(off, "concealedPct"))}, recovery ${ratio(median(on.recovery), median(off.recovery))}`,
-    );
-    const delayRow = (name: string, x: Figures) => {
+    const m = (x: Setup, k: keyof LossRun) => median(x.figures.loss.map((r) => r[k]));
+    for (const base of [off, noRepair]) {
+      console.log(
+        `ratios (huddle / ${base.name}): freezes/min ${ratio(m(on, "freezesPerMin"), m(base, "freezesPerMin"))}, frozen time ${ratio(m(on, "freezeSeconds"), m(base, "freezeSeconds"))}, concealed ${ratio(m(on, "concealedPct"), m(base, "concealedPct"))}, recovery ${ratio(median(on.figures.recovery), median(base.figures.recovery))}`,
+      );
+    }
+    const delayRow = ({ name, figures: x }: Setup) => {
       const d = x.delay;
       return `${name}: ${f1(median(d.map((r) => r.freezesPerMin)))} freezes/min, ${f1(median(d.map((r) => r.fps)))} fps, lowest ${median(d.map((r) => r.lowestHeight))}p of ${median(d.map((r) => r.topHeight))}p, back at the top ${Math.round(median(d.map((r) => r.backToTopMs)))} ms after`;
     };
     console.log(`\n150 +- 30 ms delay each way for ${seconds} s, then none; medians of ${runs} runs`);
-    console.log(delayRow("baseline: protection off", off));
-    console.log(delayRow("huddle: NACK+RTX, Opus FEC+DTX", on));
+    for (const setup of [off, noRepair, on]) console.log(delayRow(setup));
     const joins = { tcp: [] as number[], udp: [] as number[] };
     for (let i = 0; i < runs; i++) {
       joins.udp.push(await joinRun(browser, edge.url, false));
@@ -285,7 +291,8 @@ async function main(): Promise<number> {
     console.log(
       `fresh join of 2 pages, Join clicks -> each page decodes the other, p50 of ${runs}: UDP dropped (TCP) ${Math.round(median(joins.tcp))} ms, baseline with UDP ${Math.round(median(joins.udp))} ms, ratio ${ratio(median(joins.tcp), median(joins.udp))}`,
     );
-    console.log(`every run: ${JSON.stringify({ on, off, joins })}`);
+    const all = Object.fromEntries([off, noRepair, on].map((setup) => [setup.name, setup.figures]));
+    console.log(`every run: ${JSON.stringify({ ...all, joins })}`);
     return 0;
   } finally {
     await browser?.close();
