@@ -10,6 +10,7 @@ const benches = [
   "recording.ts",
   "network.ts",
   "layers-bitrate.ts",
+  "capped-receiver.ts",
 ];
 let failed = 0;
 for (const bench of benches) {
