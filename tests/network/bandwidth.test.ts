@@ -39,7 +39,7 @@ describe("an SFU receiver capped at 300 kbit/s", () => {
     await relay?.close();
   });
 
-  test("gets a lower layer of Alice's camera than she sends, and both receivers keep decoding", async () => {
+  test("gets a lower layer of Alice's camera than she sends while Bob keeps the top one, and both keep decoding", async () => {
     const top = async () => Math.max(0, ...(await person("Alice").call.outboundVideo()).map((o) => o.frameHeight));
     const heightAt = async (receiver: string) =>
       (await person(receiver).stats()).video.find((v) => v.user === "Alice")?.frameHeight ?? 0;
@@ -75,11 +75,19 @@ describe("an SFU receiver capped at 300 kbit/s", () => {
       60_000,
       500,
     ).catch(explain);
-    // Bob's link is not capped: he should keep the top layer. On this overloaded machine he was
-    // seen at the lower one too for a while (his own bandwidth estimate), so that is printed,
-    // not asserted; the capped receiver's drop is.
-    const during = await heights();
-    console.log(`[network] capped: ${seen}${during.bob === during.sent ? "" : " (Bob below the top layer too)"}`);
+    // Bob's link is not capped: one receiver's slow link must not take the top layer from the
+    // others. On this busy machine his own bandwidth estimate can dip for a moment, so he gets a
+    // while to be seen at the top layer again, with Carol's cap still on.
+    await waitFor(
+      "Bob to receive Alice's top layer while Carol is capped",
+      async () => {
+        const h = await heights();
+        return h.sent > 0 && h.bob === h.sent;
+      },
+      30_000,
+      500,
+    ).catch(explain);
+    console.log(`[network] capped: ${seen}`);
     // A lower layer, not a frozen picture: both still decode Alice and hear her.
     await expectCallFlowing(people, SENDERS);
   });
