@@ -12,9 +12,8 @@ import type { Browser } from "playwright-core";
 import { launchChromium } from "../e2e/support/browser.ts";
 import { closeAll, type Participant, startCall } from "../network/support/call.ts";
 import { capBandwidth } from "../network/support/impair.ts";
-import { MediaRelay } from "../network/support/media-relay.ts";
-import { NETWORK_ENV } from "../network/support/servers.ts";
-import { startRelayedSfu } from "../network/support/start-servers.ts";
+import type { MediaRelay } from "../network/support/media-relay.ts";
+import { startRelayedCallServers } from "../network/support/start-servers.ts";
 import { rerunBenchInNamespace } from "../support/browser-suite.ts";
 import { insideNamespace } from "../support/netns.ts";
 import { stopAllChildren } from "../support/processes.ts";
@@ -112,11 +111,9 @@ async function main(): Promise<number> {
   let browser: Browser | undefined;
   let relay: MediaRelay | undefined;
   try {
-    const { edge, rtcPort } = await startRelayedSfu("bench-capped", 3);
-    relay = await MediaRelay.start({
-      listen: { ip: NETWORK_ENV.relayIp, port: rtcPort },
-      target: { ip: "127.0.0.1", port: rtcPort },
-    });
+    const servers = await startRelayedCallServers("bench-capped", 3);
+    const { edge } = servers;
+    relay = servers.relay;
     browser = await launchChromium("accept");
     const results: { carol: Watched; bob: Watched }[] = [];
     for (let i = 0; i < runs; i++) results.push(await run(browser, edge.url));

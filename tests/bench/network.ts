@@ -30,10 +30,10 @@ import { launchChromium } from "../e2e/support/browser.ts";
 import { writeSpeechWav } from "../e2e/support/fake-audio.ts";
 import { closeAll, openParticipant, type Participant, startCall } from "../network/support/call.ts";
 import { blackout, blockUdp, loss } from "../network/support/impair.ts";
-import { MediaRelay } from "../network/support/media-relay.ts";
+import type { MediaRelay } from "../network/support/media-relay.ts";
 import type { PeerConnectionOptions } from "../network/support/rtc-stats.ts";
 import { NETWORK_ENV } from "../network/support/servers.ts";
-import { startRelayedSfu } from "../network/support/start-servers.ts";
+import { startRelayedCallServers } from "../network/support/start-servers.ts";
 import { rerunBenchInNamespace } from "../support/browser-suite.ts";
 import { insideNamespace } from "../support/netns.ts";
 import { stopAllChildren } from "../support/processes.ts";
@@ -234,11 +234,9 @@ async function main(): Promise<number> {
   let relay: MediaRelay | undefined;
   let speechDir: string | undefined;
   try {
-    const { edge, rtcPort } = await startRelayedSfu("bench-network", 2);
-    relay = await MediaRelay.start({
-      listen: { ip: NETWORK_ENV.relayIp, port: rtcPort },
-      target: { ip: "127.0.0.1", port: rtcPort },
-    });
+    const servers = await startRelayedCallServers("bench-network", 2);
+    const { edge, rtcPort } = servers;
+    relay = servers.relay;
     // Alice speaks (espeak-ng): Opus codes speech with SILK, the mode that carries in-band FEC.
     // Chromium's own fake microphone is a beep, which Opus codes with CELT: no FEC at all.
     speechDir = mkdtempSync(join(tmpdir(), "huddle-bench-net-"));
