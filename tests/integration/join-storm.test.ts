@@ -20,6 +20,14 @@ const N = 10;
  * (ExpectedCalls: 2.8-3.4 at N=10, 5-6.8 at N=4). So a join must cost no more at N=10 than at N=4.
  */
 const CALLS_PER_JOIN_BOUND = { 4: 10, 10: 6 } as const;
+/**
+ * The room's hold window (MEDIA_NODE_HOLD_MS, default 300 ms). A held group goes as soon as every
+ * expected call arrived, so the window only matters when someone is late: on a loaded CI machine
+ * ten synthetic participants in one process were (7.8 requests per join at N=10, the group
+ * released by the window). The count is what this test checks, not how fast the participants
+ * answer, so it gives them 2 s; the join-storm benchmark measures the default.
+ */
+const HOLD_MS = "2000";
 const GROWTH_BOUND = 1;
 let callsAt10 = Number.NaN;
 
@@ -27,7 +35,7 @@ let cluster: Cluster;
 const storms: StormResult[] = [];
 
 beforeAll(async () => {
-  cluster = await startCluster("storm", { nodes: 1, mode: "static" });
+  cluster = await startCluster("storm", { nodes: 1, mode: "static", vars: { MEDIA_NODE_HOLD_MS: HOLD_MS } });
 });
 afterAll(async () => {
   for (const storm of storms) for (const p of storm.participants) p.close();
