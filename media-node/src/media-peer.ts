@@ -9,6 +9,7 @@ import type {
 } from "@huddle/protocol";
 import type { types } from "mediasoup";
 import { ApiError, mediaCall, notFound } from "./errors.ts";
+import type { ProducerLayerWatch } from "./layer-watch.ts";
 
 export type Direction = "send" | "recv";
 
@@ -17,12 +18,16 @@ export type ProducerEntry = {
   readonly transportId: string;
   readonly peer: MediaPeer;
   readonly appData: AppData | undefined;
+  /** A simulcast producer's layer watch, which its consumers follow (layer-watch.ts). */
+  readonly layers: ProducerLayerWatch | undefined;
 };
 
 export type ConsumerEntry = {
   readonly consumer: types.Consumer;
   readonly transportId: string;
   readonly peer: MediaPeer;
+  /** The layer watch of the consumer's producer, when it has one: the consumer's layers go through it. */
+  readonly layers: ProducerLayerWatch | undefined;
 };
 
 export type ClosedCounts = { transports: number; producers: number; consumers: number };
@@ -155,14 +160,17 @@ export class MediaPeer {
     layers: { spatialLayer: number; temporalLayer?: number | undefined },
     priority?: number,
   ): Promise<{ consumerId: string; preferredLayers?: ConsumerLayers; priority: number }> {
-    const { consumer } = this.consumer(id);
+    const { consumer, layers: watch } = this.consumer(id);
     if (consumer.type === "simulcast" || consumer.type === "svc") {
       const wanted: types.ConsumerLayers = { spatialLayer: layers.spatialLayer };
       if (layers.temporalLayer !== undefined) wanted.temporalLayer = layers.temporalLayer;
-      await mediaCall(() => consumer.setPreferredLayers(wanted));
+      await mediaCall(() =>
+        watch === undefined ? consumer.setPreferredLayers(wanted) : watch.prefer(consumer, wanted),
+      );
     }
     if (priority !== undefined) await mediaCall(() => consumer.setPriority(priority));
-    const preferredLayers = layersOf(consumer);
+    // What the receiver asked for, not the cap the layer watch may hold meanwhile.
+    const preferredLayers = layersOf(watch?.wanted(consumer) ?? consumer.preferredLayers);
     return {
       consumerId: id,
       ...(preferredLayers === undefined ? {} : { preferredLayers }),
@@ -199,15 +207,20 @@ export class MediaPeer {
     return entry;
   }
 
-  addProducer(producer: types.Producer, transportId: string, appData: AppData | undefined): ProducerEntry {
-    const entry: ProducerEntry = { producer, transportId, peer: this, appData };
+  addProducer(
+    producer: types.Producer,
+    transportId: string,
+    appData: AppData | undefined,
+    layers: ProducerLayerWatch | undefined,
+  ): ProducerEntry {
+    const entry: ProducerEntry = { producer, transportId, peer: this, appData, layers };
     this.#producers.set(producer.id, entry);
     producer.observer.once("close", () => this.#producers.delete(producer.id));
     return entry;
   }
 
-  addConsumer(consumer: types.Consumer, transportId: string): ConsumerEntry {
-    const entry: ConsumerEntry = { consumer, transportId, peer: this };
+  addConsumer(consumer: types.Consumer, transportId: string, layers: ProducerLayerWatch | undefined): ConsumerEntry {
+    const entry: ConsumerEntry = { consumer, transportId, peer: this, layers };
     this.#consumers.set(consumer.id, entry);
     consumer.observer.once("close", () => this.#consumers.delete(consumer.id));
     return entry;
@@ -249,7 +262,7 @@ export class MediaPeer {
         ...(appData === undefined ? {} : { appData }),
       })),
       consumers: [...this.#consumers.values()].map(({ consumer, transportId }) => {
-        const preferredLayers = layersOf(consumer);
+        const preferredLayers = layersOf(consumer.preferredLayers);
         return {
           id: consumer.id,
           transportId,
@@ -270,8 +283,7 @@ export class MediaPeer {
 }
 
 /** A consumer's preferred layers as the API shows them (none for a simple consumer). */
-function layersOf(consumer: types.Consumer): ConsumerLayers | undefined {
-  const layers = consumer.preferredLayers;
+function layersOf(layers: types.ConsumerLayers | undefined): ConsumerLayers | undefined {
   if (layers === undefined) return undefined;
   return layers.temporalLayer === undefined
     ? { spatialLayer: layers.spatialLayer }

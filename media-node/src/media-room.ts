@@ -15,6 +15,7 @@ import type {
 import type { types } from "mediasoup";
 import { ApiError, mediaCall, notFound } from "./errors.ts";
 import type { EventLog } from "./events.ts";
+import { ProducerLayerWatch } from "./layer-watch.ts";
 import type { Logger } from "./log.ts";
 import { type ClosedCounts, type Direction, MediaPeer, type PeerTransport, type ProducerEntry } from "./media-peer.ts";
 import type { WorkerHandle } from "./workers.ts";
@@ -162,7 +163,8 @@ export class MediaRoom {
       }),
     );
     if (producer.closed) throw new ApiError(409, "invalid-state", `transport ${entry.id} closed meanwhile`);
-    const producerEntry = peer.addProducer(producer, entry.id, request.appData);
+    const layers = producer.type === "simulcast" ? new ProducerLayerWatch(producer, this.#options.log) : undefined;
+    const producerEntry = peer.addProducer(producer, entry.id, request.appData, layers);
     this.#producers.set(producer.id, producerEntry);
     producer.observer.once("close", () => this.#producers.delete(producer.id));
     this.observer.emit("producer", producerEntry);
@@ -200,7 +202,8 @@ export class MediaRoom {
       }
     });
     if (consumer.closed) throw new ApiError(409, "invalid-state", `consumer ${consumer.id} closed meanwhile`);
-    peer.addConsumer(consumer, entry.id);
+    peer.addConsumer(consumer, entry.id, source.layers);
+    source.layers?.follow(consumer);
     const response: ConsumeResponse = {
       id: consumer.id,
       producerId: consumer.producerId,

@@ -5,6 +5,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { launchChromium } from "./support/browser.ts";
 import { CallPage, requiredServer, waitFor } from "./support/call-page.ts";
+import { keepVideoSenders, setTopLayer } from "./support/video-senders.ts";
 
 const edgeUrl = requiredServer("HUDDLE_E2E_SFU_URL", process.env.HUDDLE_E2E_SFU_UNAVAILABLE);
 
@@ -59,13 +60,43 @@ describe("adaptive layers and dynacast (SFU)", () => {
     expect((await received(page, user))?.framesDecoded ?? 0).toBe(held);
   };
 
+  /** Starts timing the frames `page` shows of `user`'s camera (requestVideoFrameCallback on its tile). */
+  const watchFrames = (page: CallPage, user: string) =>
+    page.page.evaluate((user) => {
+      const video = document.querySelector<HTMLVideoElement>(
+        `article.tile[data-user="${user}"][data-source="camera"] video`,
+      );
+      if (video === null) throw new Error(`no video of ${user}`);
+      const watch = { longestMs: 0, last: performance.now(), frames: 0, stopped: false };
+      (window as unknown as { __frames: typeof watch }).__frames = watch;
+      const onFrame = (now: number) => {
+        if (watch.stopped) return;
+        watch.longestMs = Math.max(watch.longestMs, now - watch.last);
+        watch.last = now;
+        watch.frames++;
+        video.requestVideoFrameCallback(onFrame);
+      };
+      video.requestVideoFrameCallback(onFrame);
+    }, user);
+  /** Stops the watch of watchFrames: the longest time between two frames shown, and how many were. */
+  const framesWatched = (page: CallPage) =>
+    page.page.evaluate(() => {
+      const watch = (window as unknown as { __frames: { longestMs: number; frames: number; stopped: boolean } })
+        .__frames;
+      watch.stopped = true;
+      return { longestMs: Math.round(watch.longestMs), frames: watch.frames };
+    });
+
   beforeAll(async () => {
     browser = await launchChromium("accept");
     // Alice sends a 720p camera (three layers); Bob watches on a small screen, Carol on a large one.
     alice = await CallPage.open(browser, edgeUrl, room, "Alice", {
       resolution: "720p",
       viewport: { width: 640, height: 400 },
+      navigate: false,
     });
+    await alice.context.addInitScript(keepVideoSenders);
+    await alice.page.goto(`${edgeUrl}/?room=${encodeURIComponent(room)}`);
     bob = await CallPage.open(browser, edgeUrl, room, "Bob", { camera: false, viewport: { width: 640, height: 400 } });
     carol = await CallPage.open(browser, edgeUrl, room, "Carol", {
       camera: false,
@@ -116,6 +147,41 @@ describe("adaptive layers and dynacast (SFU)", () => {
     console.log(`[e2e] layers: Bob receives ${heights.bob}p of Alice, Carol ${heights.carol}p`);
     await keepsDecoding(bob, "Alice");
     await keepsDecoding(carol, "Alice");
+  });
+
+  test("when Alice's browser stops her top layer itself, Carol, who shows her large, moves down at once", async () => {
+    // Carol pinned Alice (the test before) and gets her top layer once her link's estimate allows it.
+    await waitFor(
+      "Carol to receive Alice's 720p layer",
+      async () => (((await received(carol, "Alice"))?.frameHeight ?? 0) >= 720 ? true : undefined),
+      45_000,
+      500,
+    );
+    await watchFrames(carol, "Alice");
+    // What a publisher's bandwidth or CPU adaptation does: the 720p encoding stops for 3 s.
+    expect(await setTopLayer(alice, false)).toBe(1);
+    const heights = new Set<number>();
+    for (let i = 0; i < 6; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      heights.add((await received(carol, "Alice"))?.frameHeight ?? 0);
+    }
+    expect(await setTopLayer(alice, true)).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const watched = await framesWatched(carol);
+    console.log(
+      `[e2e] layers: top layer stopped for 3 s: Carol got ${[...heights].join("/")}p, ${watched.frames} frames, longest gap ${watched.longestMs} ms`,
+    );
+    // The media node saw the layer quiet and moved her consumer to 360p within a fraction of a
+    // second; waiting for mediasoup to notice the stream gone left her frozen for 1.5 s or more.
+    expect([...heights].some((h) => h > 0 && h < 720)).toBe(true);
+    expect(watched.longestMs).toBeLessThan(1_000);
+    // And back to the top layer once it flows again.
+    await waitFor(
+      "Carol to receive Alice's 720p layer again",
+      async () => (((await received(carol, "Alice"))?.frameHeight ?? 0) >= 720 ? true : undefined),
+      30_000,
+      500,
+    );
   });
 
   test("a hidden tab pauses what it receives; with nobody showing Alice large her top layer stops, then starts again", async () => {

@@ -20,6 +20,7 @@ import { waitFor } from "../support/wait.ts";
 import { type AccessServer, inviteLink, joinByInvite, openInvite } from "./support/access.ts";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./support/browser.ts";
 import type { CallPage } from "./support/call-page.ts";
+import { keepVideoSenders, setTopLayer } from "./support/video-senders.ts";
 
 const ROOM = "recorded-call";
 /** The WAV: 4 s long, one 0.25 s beep 2 s in; Chromium plays it in a loop as Alice's microphone. */
@@ -99,37 +100,6 @@ function watchBeeps(): void {
     if (typeof what !== "string") void tap(what);
     return native.call(this, what, init);
   };
-}
-
-/** Before the app loads: keep every video sender the page makes (to stop a layer of Alice's camera). */
-function keepVideoSenders(): void {
-  const w = window as unknown as { __videoSenders: RTCRtpSender[] };
-  w.__videoSenders = [];
-  const native = RTCPeerConnection.prototype.addTransceiver;
-  RTCPeerConnection.prototype.addTransceiver = function (this: RTCPeerConnection, what, init) {
-    const transceiver = native.call(this, what, init);
-    if ((typeof what === "string" ? what : what.kind) === "video") w.__videoSenders.push(transceiver.sender);
-    return transceiver;
-  };
-}
-
-/**
- * Turns the top encoding of every simulcast video the page sends off or on: what a browser's CPU
- * or bandwidth adaptation does to a publisher's top layer whenever it likes.
- */
-async function setTopLayer(page: CallPage, active: boolean): Promise<number> {
-  return page.page.evaluate(async (active) => {
-    let changed = 0;
-    for (const sender of (window as unknown as { __videoSenders: RTCRtpSender[] }).__videoSenders) {
-      const parameters = sender.getParameters();
-      const top = parameters.encodings.at(-1);
-      if (sender.track === null || parameters.encodings.length < 2 || top === undefined) continue;
-      top.active = active;
-      await sender.setParameters(parameters);
-      changed++;
-    }
-    return changed;
-  }, active);
 }
 
 /**

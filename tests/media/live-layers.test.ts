@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { LAYER_STALL_MS, LiveLayers } from "../../media-node/src/recording/live-layers.ts";
+import { LAYER_STALL_MS, LiveLayers } from "../../media-node/src/live-layers.ts";
 
 describe("LiveLayers: the highest simulcast layer that still flows", () => {
   test("every layer flowing: the top one", () => {

@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import type { RecordingStopReason, RecordingTrack } from "@huddle/protocol";
 import type { types } from "mediasoup";
+import { clearKeyFrameRequests, keyFrameRequests } from "../key-frames.ts";
 import type { Logger } from "../log.ts";
 import type { ProducerEntry } from "../media-peer.ts";
-import { LAYER_LOOK_MS, LiveLayers } from "./live-layers.ts";
 import { containerFor, recorderPipeline } from "./pipeline.ts";
 import { RecorderProcess } from "./recorder-process.ts";
 import { type FirstPacket, ntpToUnixMs, type SenderReport, senderTimeOf } from "./sender-clock.ts";
@@ -13,8 +13,6 @@ import { freeRtpPortPair, portTaken } from "./udp-ports.ts";
 const AUXILIARY_CODEC = /\/(rtx|red|ulpfec|flexfec-03)$/i;
 /** Key frames are asked for again this long after the start (a first one may arrive before the recorder reads). */
 const KEY_FRAME_RETRIES_MS = [300, 1000, 2500];
-/** After a switch of layer, the key frame is asked for again this long after, until it came. */
-const SWITCH_KEY_FRAME_RETRIES_MS = [150, 300, 500, 800];
 const RECORDER_BIND_TIMEOUT_MS = 10_000;
 /** A recorder that could not start (its port taken meanwhile, a slow start) is tried again this many times. */
 const RECORDER_START_ATTEMPTS = 3;
@@ -51,9 +49,6 @@ export class TrackRecorder {
   #consumer: types.Consumer | undefined;
   /** The key-frame requests after the start. */
   #startRetries: NodeJS.Timeout[] = [];
-  #layerWatch: NodeJS.Timeout | undefined;
-  /** The key-frame requests after the latest switch of layer (the previous switch's are cancelled). */
-  #switchRetries: NodeJS.Timeout[] = [];
   #ending: Promise<void> | undefined;
   /** The first sender report of each of the producer's streams (ssrc). */
   readonly #senderReports = new Map<number, SenderReport>();
@@ -146,51 +141,10 @@ export class TrackRecorder {
       await consumer.requestKeyFrame();
       this.#startRetries = keyFrameRequests(consumer, KEY_FRAME_RETRIES_MS, () => false);
     }
-    // Stopped while it resumed: no watch to leave behind.
-    if (consumer.type === "simulcast" && this.#ending === undefined) this.#followLiveLayer(consumer);
-  }
-
-  /**
-   * Keeps a simulcast consumer on the highest layer the publisher still sends (live-layers.ts):
-   * without it, a layer the publisher stopped leaves the file frozen until mediasoup gives up on it.
-   */
-  #followLiveLayer(consumer: types.Consumer): void {
-    const { producer } = this.#options.entry;
-    const layers = new LiveLayers();
-    const encodings = producer.rtpParameters.encodings ?? [];
-    let preferred = encodings.length - 1;
-    let looking = false;
-    const look = async (): Promise<void> => {
-      if (producer.closed || consumer.closed) return;
-      const stats = await producer.getStats();
-      const counts = encodings.map(
-        (encoding) =>
-          stats.find((s) => (encoding.rid !== undefined ? s.rid === encoding.rid : s.ssrc === encoding.ssrc))
-            ?.packetCount,
-      );
-      const live = layers.update(counts, Date.now());
-      if (live === undefined || live === preferred || consumer.closed) return;
-      this.#options.log.info("recorder follows a live layer", { producerId: producer.id, from: preferred, to: live });
-      preferred = live;
-      await consumer.setPreferredLayers({ spatialLayer: live });
-      // The switch waits for a key frame of the new layer; a sender that is reconfiguring its
-      // encoder (it just stopped a layer) may let the first request go, so ask again until it came.
-      clearTimers(this.#switchRetries);
-      this.#switchRetries = keyFrameRequests(
-        consumer,
-        SWITCH_KEY_FRAME_RETRIES_MS,
-        () => consumer.currentLayers?.spatialLayer === live,
-      );
-    };
-    this.#layerWatch = setInterval(() => {
-      if (looking) return;
-      looking = true;
-      look()
-        .catch(() => {})
-        .finally(() => {
-          looking = false;
-        });
-    }, LAYER_LOOK_MS);
+    // Stopped while it resumed: nothing to follow. A simulcast consumer follows the layers its
+    // publisher still sends (layer-watch.ts): without it, a layer the publisher stopped would
+    // leave the file frozen until mediasoup gave up on it.
+    if (this.#ending === undefined) this.#options.entry.layers?.follow(consumer);
   }
 
   /** Watches for the first packet (the consumer's trace) and the producer's sender reports. */
@@ -293,9 +247,7 @@ export class TrackRecorder {
   }
 
   async #teardown(): Promise<void> {
-    clearTimers(this.#startRetries);
-    clearTimers(this.#switchRetries);
-    clearInterval(this.#layerWatch);
+    clearKeyFrameRequests(this.#startRetries);
     const { producer } = this.#options.entry;
     producer.off("trace", this.#onProducerTrace);
     if (!producer.closed) producer.enableTraceEvent([]).catch(() => {});
@@ -306,23 +258,6 @@ export class TrackRecorder {
 }
 
 /** Asks the consumer for a key frame after each of `delaysMs`, unless it closed or `done()` says it came. */
-function keyFrameRequests(
-  consumer: types.Consumer,
-  delaysMs: readonly number[],
-  done: () => boolean,
-): NodeJS.Timeout[] {
-  return delaysMs.map((ms) =>
-    setTimeout(() => {
-      if (consumer.closed || done()) return;
-      consumer.requestKeyFrame().catch(() => {});
-    }, ms),
-  );
-}
-
-function clearTimers(timers: readonly NodeJS.Timeout[]): void {
-  for (const timer of timers) clearTimeout(timer);
-}
-
 function safeName(value: string): string {
   return value.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40) || "peer";
 }

@@ -1,14 +1,14 @@
-/** How often a recorder looks at its simulcast producer's streams. */
+/** How often a layer watch looks at its simulcast producer's streams. */
 export const LAYER_LOOK_MS = 100;
 /** A layer that sent no packet for this long is taken as stopped. */
 export const LAYER_STALL_MS = 250;
 
 /**
  * Which of a simulcast producer's spatial layers still flow, from their packet counts sampled
- * over time. A recorder follows the highest one: a publisher may stop its top layer at any time
- * (its CPU or bandwidth adaptation), and mediasoup only notices a stream gone after 1.5 s without
- * a packet, a freeze in the recording; the recorder sees it within LAYER_STALL_MS and moves its
- * consumer down at once (and back up when the layer flows again).
+ * over time. The producer's consumers follow the highest one (layer-watch.ts): a publisher may
+ * stop its top layer at any time (its CPU or bandwidth adaptation), and mediasoup only notices a
+ * stream gone after 1.5 s without a packet, a freeze on every receiver; the watch sees it within
+ * LAYER_STALL_MS and moves the consumers down at once (and back up when the layer flows again).
  */
 export class LiveLayers {
   /** By spatial layer: the last packet count that grew, and when. */
