@@ -4,8 +4,9 @@ import type { types } from "mediasoup";
  * The codecs every room's router offers (what browsers send by default). Loss protection:
  * video gets NACK with RTX (mediasoup adds the RTX codecs and `nack` feedback itself); Opus
  * asks the sender for in-band FEC and DTX (`useinbandfec=1;usedtx=1` reach the browser's send
- * answer through mediasoup-client, so its encoder adds FEC once receivers report loss).
- * mediasoup has no `audio/red` (RED), so audio redundancy is FEC only.
+ * answer through mediasoup-client, so its encoder adds FEC once receivers report loss), and
+ * NACK as well: consumers resend Opus (media-room.ts, `enableRtx`) and the browsers negotiate it
+ * (web/src/call/audioRepairs.ts). mediasoup has no `audio/red` (RED).
  */
 export const MEDIA_CODECS: types.RouterRtpCodecCapability[] = [
   { kind: "audio", mimeType: "audio/opus", clockRate: 48000, channels: 2, parameters: { useinbandfec: 1, usedtx: 1 } },

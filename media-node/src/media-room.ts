@@ -188,6 +188,9 @@ export class MediaRoom {
           producerId,
           rtpCapabilities,
           paused: true,
+          // Audio too (mediasoup's default is video only): the browser asks for lost Opus
+          // packets again (web/src/call/audioRepairs.ts), and the consumer resends them.
+          enableRtx: true,
           appData: { roomId: this.id, peerId: peer.id },
         });
       } catch (error) {

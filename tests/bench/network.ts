@@ -55,6 +55,8 @@ interface LossRun {
   audioLostPct: number;
   /** Retransmission requests Bob sent for Alice's video (none when protection is off). */
   nacks: number;
+  /** And for her audio (none when protection is off). */
+  audioNacks: number;
 }
 
 async function aliceAsSeenByBob(bob: Participant) {
@@ -87,6 +89,7 @@ async function lossRun(people: Participant[], port: number): Promise<LossRun> {
       samples > 0 ? (100 * (after.audio.concealedSamples - before.audio.concealedSamples)) / samples : Number.NaN,
     fecPackets: after.audio.fecPacketsReceived - before.audio.fecPacketsReceived,
     nacks: after.video.nackCount - before.video.nackCount,
+    audioNacks: after.audio.nackCount - before.audio.nackCount,
     audioLostPct: (() => {
       const received = after.audio.packetsReceived - before.audio.packetsReceived;
       const lost = after.audio.packetsLost - before.audio.packetsLost;

@@ -58,6 +58,12 @@ describe("an SFU call under impairment", () => {
       // The loss is real: the receiver counts lost packets and asks for retransmissions.
       expect(stats.video.some((v) => v.packetsLost > 0)).toBe(true);
       expect(stats.video.some((v) => v.nackCount > 0)).toBe(true);
+      // Lost audio is asked for again too (web/src/call/audioRepairs.ts), and resent: Alice's
+      // browser keeps her Opus packets for that (the microphone's opusNack).
+      expect(
+        stats.audio.some((a) => a.nackCount > 0),
+        JSON.stringify(stats.audio),
+      ).toBe(true);
       if (percent < 15) return;
       // Every receiver holds remote video back for the repairs (web/src/call/repairDelay.ts): at
       // 15 % each way about a fifth of the packets are asked for again. (Tiles only:

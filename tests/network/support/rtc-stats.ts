@@ -80,6 +80,8 @@ export interface InboundAudioReport {
   concealedSamples: number;
   silentConcealedSamples: number;
   fecPacketsReceived: number;
+  /** NACKs this receiver sent for lost audio. */
+  nackCount: number;
 }
 
 export interface SelectedPair {
@@ -161,6 +163,7 @@ export function networkStats(page: Page): Promise<NetworkStats> {
             concealedSamples: num(r.concealedSamples),
             silentConcealedSamples: num(r.silentConcealedSamples),
             fecPacketsReceived: num(r.fecPacketsReceived),
+            nackCount: num(r.nackCount),
           });
         }
       }

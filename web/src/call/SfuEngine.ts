@@ -17,6 +17,7 @@ import type {
 } from "mediasoup-client/types";
 import { t } from "../i18n/index.ts";
 import { CAMERA_PRIORITY, type ReceiveWish, TOP_LAYER } from "./adaptiveLayers.ts";
+import { askForLostAudio } from "./audioRepairs.ts";
 import { IceRestarter } from "./iceRestart.ts";
 import type { EngineHost, MediaEngine } from "./MediaEngine.ts";
 import { RepairDelay } from "./repairDelay.ts";
@@ -381,6 +382,7 @@ export class SfuEngine implements MediaEngine {
       direction === "send"
         ? device.createSendTransport(transportOptions(info))
         : device.createRecvTransport(transportOptions(info));
+    if (direction === "recv") askForLostAudio(transport);
     transport.on("connect", ({ dtlsParameters }, done, fail) => {
       signaling
         .request("connect-transport", { transportId: transport.id, dtlsParameters }, "transport-connected")
@@ -485,6 +487,8 @@ export class SfuEngine implements MediaEngine {
       track,
       stopTracks: false,
       appData: { source },
+      // Opus NACK kept in the answer: the browser resends lost audio when the media node asks.
+      ...(source === "microphone" ? { codecOptions: { opusNack: true } } : {}),
       ...(source === "screen" ? { codecOptions: { videoGoogleStartBitrate: 1000 }, encodings: SCREEN_ENCODINGS } : {}),
       // The camera goes out as simulcast: the media node forwards each receiver the layer its link can carry.
       ...(source === "camera" ? { encodings: cameraEncodings(track) } : {}),

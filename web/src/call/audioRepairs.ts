@@ -1,0 +1,44 @@
+import type { types } from "mediasoup-client";
+
+/** The Opus payload types of an SDP whose offer asks for NACK (`a=rtcp-fb:PT nack`, no parameter). */
+function opusWithNack(sdp: string): string[] {
+  return [...sdp.matchAll(/^a=rtpmap:(\d+) opus\/48000/gim)]
+    .map((m) => m[1] ?? "")
+    .filter((pt) => new RegExp(`^a=rtcp-fb:${pt} nack *\\r?$`, "m").test(sdp));
+}
+
+/**
+ * The answer with `a=rtcp-fb:PT nack` on each Opus payload type the offer asked NACK for.
+ * libwebrtc requests and resends lost audio when NACK is negotiated for Opus, but leaves it out
+ * of every answer it writes, so the lines are put back (as LiveKit's client does).
+ */
+export function answerOpusNack(answer: string, offer: string): string {
+  let out = answer;
+  for (const pt of opusWithNack(offer)) {
+    if (new RegExp(`^a=rtcp-fb:${pt} nack *\\r?$`, "m").test(out)) continue;
+    out = out.replace(
+      new RegExp(`^(a=rtpmap:${pt} opus/48000[^\\r\\n]*)(\\r?\\n)`, "gm"),
+      `$1$2a=rtcp-fb:${pt} nack$2`,
+    );
+  }
+  return out;
+}
+
+/**
+ * Makes a receiving transport ask for lost audio again: each answer its RTCPeerConnection sets
+ * keeps the Opus NACK the media node offered (answerOpusNack). Under loss, a resent audio packet
+ * arrives in time for the playout delay that video repairs hold anyway (repairDelay.ts), where
+ * Opus FEC alone recovers only a single lost packet. mediasoup-client keeps its RTCPeerConnection
+ * private (`_pc` of its handler), so this reaches in; without one it does nothing.
+ */
+export function askForLostAudio(transport: types.Transport): void {
+  const pc = (transport.handler as unknown as { _pc?: RTCPeerConnection })._pc;
+  if (pc === undefined) return;
+  const setLocal = pc.setLocalDescription.bind(pc);
+  pc.setLocalDescription = ((description?: RTCLocalSessionDescriptionInit) => {
+    const offer = pc.remoteDescription?.sdp;
+    if (description?.type !== "answer" || description.sdp === undefined || offer === undefined)
+      return setLocal(description);
+    return setLocal({ type: "answer", sdp: answerOpusNack(description.sdp, offer) });
+  }) as RTCPeerConnection["setLocalDescription"];
+}
