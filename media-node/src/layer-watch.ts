@@ -142,13 +142,18 @@ export class ProducerLayerWatch {
     if (this.#looking || this.#closed) return;
     const producer = this.#producer;
     // Nothing flows to anyone: no need to look (the counts are read afresh when it does).
-    if (producer.paused || [...this.#followers.keys()].every((consumer) => consumer.paused)) return;
+    if (producer.paused || !this.#anyReceiving()) return;
     this.#looking = true;
     this.#look()
       .catch(() => {})
       .finally(() => {
         this.#looking = false;
       });
+  }
+
+  #anyReceiving(): boolean {
+    for (const consumer of this.#followers.keys()) if (!consumer.paused) return true;
+    return false;
   }
 
   async #look(): Promise<void> {

@@ -19,6 +19,14 @@ describe("adaptive layers and dynacast (SFU)", () => {
 
   const received = async (page: CallPage, from: string) =>
     (await page.inboundVideo()).find((s) => s.user === from && s.source === "camera");
+  /** Waits until `page` receives `user`'s camera at `height` or taller. */
+  const receivesAtLeast = (page: CallPage, user: string, height: number, timeoutMs: number) =>
+    waitFor(
+      `${page.name} to receive ${user}'s camera at ${height}p or more`,
+      async () => (((await received(page, user))?.frameHeight ?? 0) >= height ? true : undefined),
+      timeoutMs,
+      500,
+    );
   const aliceCamera = async () => (await alice.outboundVideo()).find((s) => s.source === "camera");
   /** The tile's height in device pixels on its page (what the client picks the layer from). */
   const tileHeight = async (page: CallPage, user: string) => {
@@ -151,12 +159,7 @@ describe("adaptive layers and dynacast (SFU)", () => {
 
   test("when Alice's browser stops her top layer itself, Carol, who shows her large, moves down at once", async () => {
     // Carol pinned Alice (the test before) and gets her top layer once her link's estimate allows it.
-    await waitFor(
-      "Carol to receive Alice's 720p layer",
-      async () => (((await received(carol, "Alice"))?.frameHeight ?? 0) >= 720 ? true : undefined),
-      45_000,
-      500,
-    );
+    await receivesAtLeast(carol, "Alice", 720, 45_000);
     await watchFrames(carol, "Alice");
     // What a publisher's bandwidth or CPU adaptation does: the 720p encoding stops for 3 s.
     expect(await setTopLayer(alice, false)).toBe(1);
@@ -176,12 +179,7 @@ describe("adaptive layers and dynacast (SFU)", () => {
     expect([...heights].some((h) => h > 0 && h < 720)).toBe(true);
     expect(watched.longestMs).toBeLessThan(1_000);
     // And back to the top layer once it flows again.
-    await waitFor(
-      "Carol to receive Alice's 720p layer again",
-      async () => (((await received(carol, "Alice"))?.frameHeight ?? 0) >= 720 ? true : undefined),
-      30_000,
-      500,
-    );
+    await receivesAtLeast(carol, "Alice", 720, 30_000);
   });
 
   test("a hidden tab pauses what it receives; with nobody showing Alice large her top layer stops, then starts again", async () => {
@@ -199,12 +197,7 @@ describe("adaptive layers and dynacast (SFU)", () => {
     await setHidden(carol, false);
     await keepsDecoding(carol, "Alice");
     await expect.poll(async () => (await aliceCamera())?.active, { timeout: 15_000 }).toEqual([true, true, true]);
-    await waitFor(
-      "Carol to receive more than Alice's lowest layer again",
-      async () => (((await received(carol, "Alice"))?.frameHeight ?? 0) >= 360 ? true : undefined),
-      45_000,
-      500,
-    );
+    await receivesAtLeast(carol, "Alice", 360, 45_000);
   });
 
   test("a tile on another page of the grid is paused, and resumes when its page is shown", async () => {

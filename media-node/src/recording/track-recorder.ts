@@ -257,7 +257,6 @@ export class TrackRecorder {
   }
 }
 
-/** Asks the consumer for a key frame after each of `delaysMs`, unless it closed or `done()` says it came. */
 function safeName(value: string): string {
   return value.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40) || "peer";
 }

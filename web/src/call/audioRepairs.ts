@@ -1,10 +1,13 @@
 import type { types } from "mediasoup-client";
 
-/** The Opus payload types of an SDP whose offer asks for NACK (`a=rtcp-fb:PT nack`, no parameter). */
+/** Whether an SDP asks for NACK on payload type `pt` (`a=rtcp-fb:PT nack`, no parameter). */
+function hasNack(sdp: string, pt: string): boolean {
+  return new RegExp(`^a=rtcp-fb:${pt} nack *\\r?$`, "m").test(sdp);
+}
+
+/** The Opus payload types of an SDP that ask for NACK. */
 function opusWithNack(sdp: string): string[] {
-  return [...sdp.matchAll(/^a=rtpmap:(\d+) opus\/48000/gim)]
-    .map((m) => m[1] ?? "")
-    .filter((pt) => new RegExp(`^a=rtcp-fb:${pt} nack *\\r?$`, "m").test(sdp));
+  return [...sdp.matchAll(/^a=rtpmap:(\d+) opus\/48000/gim)].map((m) => m[1] ?? "").filter((pt) => hasNack(sdp, pt));
 }
 
 /**
@@ -15,7 +18,7 @@ function opusWithNack(sdp: string): string[] {
 export function answerOpusNack(answer: string, offer: string): string {
   let out = answer;
   for (const pt of opusWithNack(offer)) {
-    if (new RegExp(`^a=rtcp-fb:${pt} nack *\\r?$`, "m").test(out)) continue;
+    if (hasNack(out, pt)) continue;
     out = out.replace(
       new RegExp(`^(a=rtpmap:${pt} opus/48000[^\\r\\n]*)(\\r?\\n)`, "gm"),
       `$1$2a=rtcp-fb:${pt} nack$2`,
