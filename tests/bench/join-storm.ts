@@ -103,7 +103,7 @@ async function main(): Promise<void> {
         for (const participant of storm.participants) participant.close();
       } catch (error) {
         // A size that does not complete is a result too: printed, and the run fails at the end.
-        failures.push(`N=${n} (ours): ${(error as Error).message.slice(0, 1500)}`);
+        failures.push(`N=${n} (ours): ${(error as Error).message.slice(0, 4000)}`);
       }
       await settle();
       try {
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
           local.close();
         }
       } catch (error) {
-        failures.push(`N=${n} (base, in-process): ${(error as Error).message.slice(0, 1500)}`);
+        failures.push(`N=${n} (base, in-process): ${(error as Error).message.slice(0, 4000)}`);
       }
       await settle();
       if (ours !== undefined && base !== undefined) rows.push({ n, ours, base });

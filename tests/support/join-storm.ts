@@ -56,9 +56,18 @@ export async function joinStorm(
     if (complete.size === n) break;
     if (performance.now() > deadline) {
       const incomplete = participants.filter((p) => !complete.has(p));
-      const report = incomplete
-        .slice(0, 5)
-        .map((p) => `${p.username} misses ${missing(p, names).join(",")} ${p.problems.slice(0, 2).join(" ")}`);
+      const report = incomplete.slice(0, 5).map((p) => {
+        const misses = missing(p, names);
+        const detail = misses.slice(0, 3).map((u) => `${u} (${p.describeFrom(u)})`);
+        const waiting = p.waitingFor();
+        return [
+          `${p.username} misses ${misses.length}: ${detail.join(", ")}`,
+          waiting.length > 0 ? `waits for ${waiting.join(", ")}` : "",
+          p.problems.slice(0, 2).join(" "),
+        ]
+          .filter((part) => part !== "")
+          .join("; ");
+      });
       // And what went wrong for those the others miss (their own problems: a refused produce, ...).
       const missed = new Set(incomplete.flatMap((p) => missing(p, names)));
       const senders = participants
@@ -67,7 +76,7 @@ export async function joinStorm(
         .map((p) => `${p.username}: ${p.problems.slice(0, 2).join(" ") || "no problem seen"}`);
       for (const p of participants) p.close();
       throw new Error(
-        `storm of ${n}: ${n - complete.size} never received everyone: ${report.join("; ")}; the missed: ${senders.join("; ")}`,
+        `storm of ${n}: ${n - complete.size} never received everyone: ${report.join(" | ")}; the missed: ${senders.join(" | ")}`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 50));

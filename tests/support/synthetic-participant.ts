@@ -182,6 +182,8 @@ export interface Received {
   packets: number;
   /** performance.now() of the first packet. */
   firstAt: number | undefined;
+  /** The edge answered its resume (`consumer-resumed`). */
+  resumed: boolean;
 }
 
 export class SyntheticParticipant {
@@ -201,6 +203,9 @@ export class SyntheticParticipant {
   #timers: NodeJS.Timeout[] = [];
   #closed = false;
   readonly problems: string[] = [];
+  /** Requests sent and not answered yet, by a serial: what a participant stuck in a storm waits for. */
+  readonly #outstanding = new Map<number, string>();
+  #serial = 0;
 
   private constructor(username: string, signaling: ParticipantSignaling, sfu: SfuInfo, joinedAt: number) {
     this.username = username;
@@ -309,14 +314,16 @@ export class SyntheticParticipant {
     const resumed: Consumer[] = [];
     for (let at = 0; at < wanted.length; at += MAX_MEDIA_BATCH) {
       const batch = wanted.slice(at, at + MAX_MEDIA_BATCH);
-      const replies = await this.#signaling.requestEach(
-        "consume-many",
-        {
-          transportId: this.#recv.id,
-          producerIds: batch.map((p) => p.producerId),
-          rtpCapabilities: this.#device.recvRtpCapabilities as ClientData<"consume">["rtpCapabilities"],
-        },
-        batch.length,
+      const replies = await this.#awaiting(`consume-many of ${batch.length}`, () =>
+        this.#signaling.requestEach(
+          "consume-many",
+          {
+            transportId: this.#recv.id,
+            producerIds: batch.map((p) => p.producerId),
+            rtpCapabilities: this.#device.recvRtpCapabilities as ClientData<"consume">["rtpCapabilities"],
+          },
+          batch.length,
+        ),
       );
       for (const reply of replies) {
         if (reply.type !== "consumed") {
@@ -327,13 +334,12 @@ export class SyntheticParticipant {
       }
     }
     if (resumed.length === 0) return;
-    const answers = await this.#signaling.requestEach(
-      "resume-consumers",
-      { consumerIds: resumed.map((c) => c.id) },
-      resumed.length,
+    const answers = await this.#awaiting(`resume-consumers of ${resumed.length}`, () =>
+      this.#signaling.requestEach("resume-consumers", { consumerIds: resumed.map((c) => c.id) }, resumed.length),
     );
     for (const answer of answers) {
-      if (answer.type !== "consumer-resumed") this.problems.push(`resume-consumers: ${JSON.stringify(answer.data)}`);
+      if (answer.type === "consumer-resumed") this.#markResumed(answer.data.consumerId);
+      else this.problems.push(`resume-consumers: ${JSON.stringify(answer.data)}`);
     }
   }
 
@@ -372,18 +378,23 @@ export class SyntheticParticipant {
     try {
       // Transports first: a new-producer may arrive while we are still setting up.
       while (this.#recv === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
-      const consumed = await request(
-        this.#signaling,
-        "consume",
-        {
-          transportId: this.#recv.id,
-          producerId: info.producerId,
-          rtpCapabilities: this.#device.recvRtpCapabilities as ClientData<"consume">["rtpCapabilities"],
-        },
-        "consumed",
+      const consumed = await this.#awaiting("consume", () =>
+        request(
+          this.#signaling,
+          "consume",
+          {
+            transportId: this.#recv.id,
+            producerId: info.producerId,
+            rtpCapabilities: this.#device.recvRtpCapabilities as ClientData<"consume">["rtpCapabilities"],
+          },
+          "consumed",
+        ),
       );
       const consumer = await this.#receive(consumed);
-      await request(this.#signaling, "resume-consumer", { consumerId: consumer.id }, "consumer-resumed");
+      await this.#awaiting("resume-consumer", () =>
+        request(this.#signaling, "resume-consumer", { consumerId: consumer.id }, "consumer-resumed"),
+      );
+      this.#markResumed(consumer.id);
     } catch (error) {
       if (!this.#closed) this.problems.push(`consume ${info.producerId}: ${(error as Error).message}`);
     }
@@ -397,7 +408,13 @@ export class SyntheticParticipant {
       rtpParameters: consumed.rtpParameters as RtpParameters,
     });
     this.#consumers.set(consumed.producerId, consumer);
-    const entry: Received = { user: consumed.user, kind: consumed.kind, packets: 0, firstAt: undefined };
+    const entry: Received = {
+      user: consumed.user,
+      kind: consumed.kind,
+      packets: 0,
+      firstAt: undefined,
+      resumed: false,
+    };
     this.received.set(consumed.producerId, entry);
     const track = consumer.track as unknown as MediaStreamTrack;
     track.onReceiveRtp.subscribe(() => {
@@ -422,6 +439,35 @@ export class SyntheticParticipant {
             }, 1000 / fps);
       this.#timers.push(timer);
     }
+  }
+
+  /** Runs one request, listed in `waitingFor()` until it settles. */
+  async #awaiting<T>(what: string, send: () => Promise<T>): Promise<T> {
+    const serial = this.#serial++;
+    this.#outstanding.set(serial, what);
+    try {
+      return await send();
+    } finally {
+      this.#outstanding.delete(serial);
+    }
+  }
+
+  #markResumed(consumerId: string): void {
+    const producerId = [...this.#consumers].find(([, c]) => c.id === consumerId)?.[0];
+    const entry = producerId === undefined ? undefined : this.received.get(producerId);
+    if (entry !== undefined) entry.resumed = true;
+  }
+
+  /** Requests this participant still waits an answer to. */
+  waitingFor(): string[] {
+    return [...this.#outstanding.values()];
+  }
+
+  /** How far this participant got with `user`'s media: for a storm that did not complete. */
+  describeFrom(user: string): string {
+    const kinds = [...this.received.values()].filter((r) => r.user === user);
+    if (kinds.length === 0) return "nothing consumed";
+    return kinds.map((r) => `${r.kind} ${r.packets} packets${r.resumed ? "" : " (resume unanswered)"}`).join(", ");
   }
 
   /** Producers of `users` this participant receives RTP from, by user. */
