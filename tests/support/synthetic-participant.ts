@@ -182,7 +182,7 @@ export interface Received {
   packets: number;
   /** performance.now() of the first packet. */
   firstAt: number | undefined;
-  /** The edge answered its resume (`consumer-resumed`). */
+  /** The edge confirmed its resume (`consumer-resumed`). */
   resumed: boolean;
 }
 
@@ -334,11 +334,12 @@ export class SyntheticParticipant {
       }
     }
     if (resumed.length === 0) return;
+    const resumedBy = new Map(resumed.map((c) => [c.id, c.producerId]));
     const answers = await this.#awaiting(`resume-consumers of ${resumed.length}`, () =>
       this.#signaling.requestEach("resume-consumers", { consumerIds: resumed.map((c) => c.id) }, resumed.length),
     );
     for (const answer of answers) {
-      if (answer.type === "consumer-resumed") this.#markResumed(answer.data.consumerId);
+      if (answer.type === "consumer-resumed") this.#markResumed(resumedBy.get(answer.data.consumerId));
       else this.problems.push(`resume-consumers: ${JSON.stringify(answer.data)}`);
     }
   }
@@ -394,7 +395,7 @@ export class SyntheticParticipant {
       await this.#awaiting("resume-consumer", () =>
         request(this.#signaling, "resume-consumer", { consumerId: consumer.id }, "consumer-resumed"),
       );
-      this.#markResumed(consumer.id);
+      this.#markResumed(consumer.producerId);
     } catch (error) {
       if (!this.#closed) this.problems.push(`consume ${info.producerId}: ${(error as Error).message}`);
     }
@@ -452,8 +453,7 @@ export class SyntheticParticipant {
     }
   }
 
-  #markResumed(consumerId: string): void {
-    const producerId = [...this.#consumers].find(([, c]) => c.id === consumerId)?.[0];
+  #markResumed(producerId: string | undefined): void {
     const entry = producerId === undefined ? undefined : this.received.get(producerId);
     if (entry !== undefined) entry.resumed = true;
   }
@@ -467,7 +467,7 @@ export class SyntheticParticipant {
   describeFrom(user: string): string {
     const kinds = [...this.received.values()].filter((r) => r.user === user);
     if (kinds.length === 0) return "nothing consumed";
-    return kinds.map((r) => `${r.kind} ${r.packets} packets${r.resumed ? "" : " (resume unanswered)"}`).join(", ");
+    return kinds.map((r) => `${r.kind} ${r.packets} packets${r.resumed ? "" : " (not resumed)"}`).join(", ");
   }
 
   /** Producers of `users` this participant receives RTP from, by user. */
