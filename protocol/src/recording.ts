@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { IsoTimestamp, RoomId, Token } from "./fields.ts";
 import { constantTimeEqual, hmacSha256Hex } from "./media-auth.ts";
-import { AppData, MediaKind } from "./mediasoup.ts";
+import { AppData, MediaKind, RtpCapabilities } from "./mediasoup.ts";
 
 /**
  * Recording: the shapes a media node's recording routes answer with, and the
@@ -141,8 +141,16 @@ export type RecordingNow = z.infer<typeof RecordingNow>;
 export const RoomPreviewRequest = z.strictObject({ token: Token.optional() });
 export type RoomPreviewRequest = z.infer<typeof RoomPreviewRequest>;
 
-/** The answer to a room preview: whether the room is being recorded now (null: it is not). */
-export const RoomPreview = z.object({ roomId: RoomId, recording: RecordingNow.nullable() });
+/**
+ * The answer to a room preview: whether the room is being recorded now (null: it is not), and,
+ * while a media node serves the room, its router's `rtpCapabilities` (the same as `joined.sfu`'s),
+ * so the lobby can get its media device ready before the person presses Join.
+ */
+export const RoomPreview = z.object({
+  roomId: RoomId,
+  recording: RecordingNow.nullable(),
+  rtpCapabilities: RtpCapabilities.optional(),
+});
 export type RoomPreview = z.infer<typeof RoomPreview>;
 
 /** The edge's room preview route, and the path of room `roomId`'s preview. */

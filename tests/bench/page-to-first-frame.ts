@@ -240,6 +240,7 @@ const PHASES: { key: string; label: string }[] = [
   { key: "load", label: "page: load event" },
   { key: "huddle:join-pressed", label: "Join pressed" },
   { key: "huddle:lobby-media-ready", label: "lobby: camera preview ready" },
+  { key: "huddle:lobby-router-known", label: "lobby: room preview names the router" },
   { key: "ws-open", label: "signaling: socket open" },
   { key: "send:join-room", label: "signaling: join-room sent" },
   { key: "recv:joined", label: "signaling: joined received" },

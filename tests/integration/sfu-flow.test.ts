@@ -1,6 +1,6 @@
 // The SFU half of the protocol through the real edge (`wrangler dev`) and a real media node
 // (static MEDIA_NODES, not announcing), checked against the node's own view of the room.
-import { mediaPaths as p, type RoomState } from "@huddle/protocol";
+import { mediaPaths as p, RoomPreview, type RoomState, roomPreviewPath } from "@huddle/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLIENT_DTLS_PARAMETERS, vp8RtpParameters } from "../media/helpers.ts";
 import { RoomClient } from "../support/room-client.ts";
@@ -166,6 +166,25 @@ describe("the SFU sequence through the edge", () => {
 
     expect(alice.unparsable).toEqual([]);
     expect(bob.unparsable).toEqual([]);
+  });
+
+  it("gives the lobby's room preview the router's capabilities while a node serves the room", async () => {
+    const roomId = "sfu-preview";
+    const previewOf = async () => {
+      const response = await fetch(`${cluster.wsUrl.replace(/^ws/, "http")}${roomPreviewPath(roomId)}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
+      expect(response.status).toBe(200);
+      return RoomPreview.parse(await response.json());
+    };
+    // Nobody in the room: no node serves it, so there is nothing to get ready for.
+    expect(await previewOf()).toEqual({ roomId, recording: null });
+    const { client: dave, joined } = await join(roomId, "dave");
+    expect(joined.sfu).toBeDefined();
+    expect(await previewOf()).toEqual({ roomId, recording: null, rtpCapabilities: joined.sfu?.rtpCapabilities });
+    dave.close();
   });
 
   it("closes the room on its node when the last member leaves", async () => {

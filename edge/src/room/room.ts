@@ -343,10 +343,15 @@ export class Room extends DurableObject<Env> {
     return this.recordings;
   }
 
-  /** The lobby's room preview (edge/src/api/room-preview.ts): whether the room is being recorded now. */
+  /**
+   * The lobby's room preview (edge/src/api/room-preview.ts): whether the room is being recorded
+   * now, and the router's capabilities while a media node serves the room.
+   */
   preview(): RoomPreview {
     const room = this.room();
-    return { roomId: room.roomId, recording: room.recording.current(room.media.placementEpoch()) };
+    const recording = room.recording.current(room.media.placementEpoch());
+    const sfu = room.media.joinInfo();
+    return { roomId: room.roomId, recording, ...(sfu === undefined ? {} : { rtpCapabilities: sfu.rtpCapabilities }) };
   }
 
   override async webSocketClose(ws: WebSocket, code: number, _reason: string, _wasClean: boolean): Promise<void> {

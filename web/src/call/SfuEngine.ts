@@ -20,6 +20,7 @@ import { CAMERA_PRIORITY, type ReceiveWish, TOP_LAYER } from "./adaptiveLayers.t
 import { askForLostAudio } from "./audioRepairs.ts";
 import { IceRestarter } from "./iceRestart.ts";
 import type { EngineHost, MediaEngine } from "./MediaEngine.ts";
+import { loadDevice } from "./mediaDevice.ts";
 import { RepairDelay } from "./repairDelay.ts";
 import { sentVideo } from "./sentVideo.ts";
 import type {
@@ -360,12 +361,7 @@ export class SfuEngine implements MediaEngine {
   }
 
   async #setUp(): Promise<void> {
-    const { Device } = await import("mediasoup-client").catch((error: unknown) => {
-      throw new Error("the media client did not load; reload the page to try again", { cause: error });
-    });
-    if (this.#closed) return;
-    const device = await Device.factory();
-    await device.load({ routerRtpCapabilities: this.#sfu.rtpCapabilities as RtpCapabilities });
+    const device = await loadDevice(this.#sfu.rtpCapabilities as RtpCapabilities);
     if (this.#closed) return;
     this.#device = device;
     // The send transport waits for the first track to send: a viewer (no canPublish) never asks for one.

@@ -1,5 +1,7 @@
+import type { RtpCapabilities } from "mediasoup-client/types";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { type LocalMedia, MediaError, mediaProblemText } from "../call/LocalMedia.ts";
+import { prepareDevice } from "../call/mediaDevice.ts";
 import type { Room } from "../call/Room.ts";
 import type { ClientConfig } from "../config.ts";
 import { t } from "../i18n/index.ts";
@@ -13,7 +15,7 @@ import { CameraIcon, MicIcon } from "./icons.tsx";
 import { LanguageSwitch } from "./LanguageSwitch.tsx";
 import { loadCallView, loadRoom, preloadMediaClient } from "./lazy.ts";
 import { checkRoomId, checkUsername, nameHint, roomHint } from "./lobbyValidation.ts";
-import { RecordingNotice, useRoomRecording } from "./RecordingNotice.tsx";
+import { RecordingNotice, useRoomPreview } from "./RecordingNotice.tsx";
 import { WaitingScreen } from "./WaitingScreen.tsx";
 
 /** Whether to start with the microphone / camera on (remembered from the last lobby; default on). */
@@ -131,7 +133,15 @@ export function Lobby({ media, config, initialRoom, initialName, invite, onJoine
   const nameError = !nameCheck.ok && !nameCheck.empty ? nameCheck.message : null;
   // Told before joining whether the room is being recorded.
   const edgeUrl = useMemo(() => config.then((c) => c.edge.url), [config]);
-  const recording = useRoomRecording(edgeUrl, roomId, roomValid, invite?.token);
+  const preview = useRoomPreview(edgeUrl, roomId, roomValid, invite?.token);
+  const recording = preview?.recording ?? null;
+  // A media node serves the room: its media device gets ready while the person looks at the preview.
+  const routerCapabilities = preview?.rtpCapabilities;
+  useEffect(() => {
+    if (routerCapabilities === undefined) return;
+    mark("lobby-router-known");
+    prepareDevice(routerCapabilities as RtpCapabilities);
+  }, [routerCapabilities]);
 
   const join = async () => {
     if (!roomValid || !nameValid || joining) return;

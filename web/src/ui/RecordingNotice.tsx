@@ -1,5 +1,5 @@
-import type { RecordingNow } from "@huddle/protocol";
-import { useEffect, useState } from "preact/hooks";
+import type { RecordingNow, RoomPreview } from "@huddle/protocol";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { t } from "../i18n/index.ts";
 
 /** The lobby asks again this often, so a recording started while the person waits is shown. */
@@ -11,36 +11,40 @@ const TYPING_PAUSE_MS = 300;
 const loadPreview = () => import("../call/roomPreview.ts");
 
 /**
- * Whether room `roomId` is being recorded now, as the edge's room preview says; null while
- * unknown, when it is not, or when `roomId` is not a valid room name (`valid` false).
+ * The edge's room preview of room `roomId` (whether it is being recorded now, its router); null
+ * while unknown, when the edge cannot say, or when `roomId` is not a valid room name (`valid`
+ * false). The room the lobby opened with is asked at once, a typed one when the typing pauses.
  */
-export function useRoomRecording(
+export function useRoomPreview(
   edgeUrl: Promise<string>,
   roomId: string,
   valid: boolean,
   token: string | undefined,
-): RecordingNow | null {
-  const [recording, setRecording] = useState<RecordingNow | null>(null);
+): RoomPreview | null {
+  const [preview, setPreview] = useState<RoomPreview | null>(null);
+  const opened = useRef(true);
   useEffect(() => {
-    setRecording(null);
+    const delay = opened.current ? 0 : TYPING_PAUSE_MS;
+    opened.current = false;
+    setPreview(null);
     if (!valid) return;
     const abort = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const ask = async () => {
       const [{ fetchRoomPreview }, url] = await Promise.all([loadPreview(), edgeUrl]);
-      const preview = await fetchRoomPreview(url, roomId, token, abort.signal);
+      const answer = await fetchRoomPreview(url, roomId, token, abort.signal);
       if (abort.signal.aborted) return;
-      setRecording(preview?.recording ?? null);
+      setPreview(answer);
       timer = setTimeout(run, REFRESH_MS);
     };
     const run = () => void ask().catch(() => {});
-    timer = setTimeout(run, TYPING_PAUSE_MS);
+    timer = setTimeout(run, delay);
     return () => {
       abort.abort();
       clearTimeout(timer);
     };
   }, [edgeUrl, roomId, valid, token]);
-  return recording;
+  return preview;
 }
 
 /**
