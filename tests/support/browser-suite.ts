@@ -2,7 +2,7 @@
 // benchmarks share: building the web client they serve, running vitest as a child, and a
 // benchmark's re-run of itself inside the loopback-only namespace.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runInLoopbackNamespace } from "./netns.ts";
@@ -23,9 +23,28 @@ export function buildWeb(tag: string): void {
   }
 }
 
-/** Builds web/dist only when it is not there yet (benchmarks); false when the build failed. */
+/** What web/dist is built from: a change to any of these makes the build stale. */
+const WEB_SOURCES = ["web/src", "web/index.html", "web/vite.config.ts", "web/package.json", "protocol/src"];
+
+/** The newest modification time (ms) of a file at or under `path` (0 when there is none). */
+function newestUnder(path: string): number {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestUnder(join(path, entry)));
+  return newest;
+}
+
+/**
+ * Builds web/dist when it is missing or older than its sources (benchmarks: a stale build
+ * measures yesterday's client); false when the build failed.
+ */
 export function ensureWebBuilt(): boolean {
-  if (existsSync(join(WEB_DIST, "index.html"))) return true;
+  const index = join(WEB_DIST, "index.html");
+  const built = existsSync(index) ? statSync(index).mtimeMs : 0;
+  const changed = Math.max(...WEB_SOURCES.map((source) => newestUnder(join(REPO_ROOT, source))));
+  if (built > changed) return true;
   return spawnSync("npm", ["run", "build", "-w", "web"], { cwd: REPO_ROOT, stdio: "inherit" }).status === 0;
 }
 
