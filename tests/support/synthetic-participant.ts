@@ -89,8 +89,10 @@ export class EdgeSignaling implements ParticipantSignaling {
       }
       for (const listener of this.#listeners.get(message.type) ?? []) listener(message);
     });
-    ws.addEventListener("close", () => {
-      for (const pending of this.#pending.values()) pending.reject(new Error("the socket closed"));
+    ws.addEventListener("close", (event) => {
+      // The close code says who ended it: 1006 the connection broke, 1011 the room failed, 40xx the edge's choice.
+      const why = `the socket closed (${event.code}${event.reason === "" ? "" : ` ${event.reason}`})`;
+      for (const pending of this.#pending.values()) pending.reject(new Error(why));
       this.#pending.clear();
     });
   }
