@@ -558,7 +558,7 @@ export class SfuEngine implements MediaEngine {
       const transport = this.#recvTransport;
       if (this.#closed || device === null || transport === null) return;
       const { signaling } = this.#host;
-      const resumed: { consumer: Consumer; paused: boolean }[] = [];
+      const later: { consumer: Consumer; paused: boolean }[] = [];
       for (let at = 0; at < wanted.length; at += MAX_MEDIA_BATCH) {
         const batch = wanted.slice(at, at + MAX_MEDIA_BATCH);
         const replies = await signaling.requestEach(
@@ -571,25 +571,55 @@ export class SfuEngine implements MediaEngine {
           "consumed",
           batch.length,
         );
-        resumed.push(...(await this.#receiveBatch(batch, replies)));
+        // A receive transport that never connected carries nothing before its DTLS is up, and the
+        // node asks for a key frame then: its consumers can be resumed while they are made here
+        // (one round trip less for a joiner). On a connected one the key frame could come before
+        // the local consumer exists and be lost, so those are resumed once made.
+        const made = replies.flatMap((reply) => (reply === undefined || reply instanceof Error ? [] : [reply.id]));
+        const early = transport.connectionState === "new" && made.length > 0 ? this.#resumeConsumers(made) : null;
+        const received = await this.#receiveBatch(batch, replies);
+        if (early === null) {
+          later.push(...received);
+          continue;
+        }
+        const answers = await early;
+        this.#applyResumed(received, answers);
+        const kept = new Set(received.map(({ consumer }) => consumer.id));
+        for (const consumerId of made) {
+          // Resumed for a consumer that could not be made here: paused again, so nothing is sent for it.
+          if (!kept.has(consumerId))
+            void signaling.request("pause-consumer", { consumerId }, "consumer-paused").catch(() => {});
+        }
       }
-      if (resumed.length === 0 || this.#closed) return;
-      const answers = await signaling.requestEach(
-        "resume-consumers",
-        { consumerIds: resumed.map(({ consumer }) => consumer.id) },
-        "consumer-resumed",
-        resumed.length,
-      );
-      for (const [i, { consumer, paused }] of resumed.entries()) {
-        const answer = answers[i];
-        if (answer instanceof Error) this.#problem(t("problem.startReceiving"), answer);
-        else if (paused) consumer.pause();
+      if (later.length > 0 && !this.#closed) {
+        this.#applyResumed(later, await this.#resumeConsumers(later.map(({ consumer }) => consumer.id)));
       }
       this.wishesChanged();
     } catch (error) {
       for (const info of wanted) {
         if (!this.#received.has(info.producerId)) this.#failedToReceive(info, error);
       }
+    }
+  }
+
+  /** One `resume-consumers` for `consumerIds`: each one's answer (an error, or undefined when resumed). */
+  async #resumeConsumers(consumerIds: string[]): Promise<Map<string, Error | undefined>> {
+    const answers = await this.#host.signaling.requestEach(
+      "resume-consumers",
+      { consumerIds },
+      "consumer-resumed",
+      consumerIds.length,
+    );
+    return new Map(consumerIds.map((id, i) => [id, answers[i] instanceof Error ? answers[i] : undefined]));
+  }
+
+  /** After `resume-consumers`: a consumer the node could not resume is a problem; one whose producer is paused pauses here. */
+  #applyResumed(received: { consumer: Consumer; paused: boolean }[], answers: Map<string, Error | undefined>): void {
+    if (this.#closed) return;
+    for (const { consumer, paused } of received) {
+      const answer = answers.get(consumer.id);
+      if (answer !== undefined) this.#problem(t("problem.startReceiving"), answer);
+      else if (paused) consumer.pause();
     }
   }
 
