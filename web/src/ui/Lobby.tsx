@@ -84,6 +84,21 @@ export function Lobby({ media, config, initialRoom, initialName, invite, onJoine
   const mayMicrophone = invite === null || invitePublishes(invite, "microphone");
   const mayCamera = invite === null || invitePublishes(invite, "camera");
 
+  const roomCheck = checkRoomId(roomId);
+  const roomValid = roomCheck.ok;
+  // Told before joining whether the room is being recorded. Asked before anything else starts
+  // (the call's chunks, the camera), so the answer is not queued behind their work.
+  const edgeUrl = useMemo(() => config.then((c) => c.edge.url), [config]);
+  const preview = useRoomPreview(edgeUrl, roomId, roomValid, invite?.token);
+  const recording = preview?.recording ?? null;
+  // A media node serves the room: its media device gets ready while the person looks at the preview.
+  const routerCapabilities = preview?.rtpCapabilities;
+  useEffect(() => {
+    if (routerCapabilities === undefined) return;
+    mark("lobby-router-known");
+    prepareDevice(routerCapabilities as RtpCapabilities);
+  }, [routerCapabilities]);
+
   useEffect(() => {
     mark("lobby-rendered");
     // Fetched while the person looks at the preview; a failure shows when they join.
@@ -124,24 +139,11 @@ export function Lobby({ media, config, initialRoom, initialName, invite, onJoine
     }
   };
 
-  const roomCheck = checkRoomId(roomId);
   const nameCheck = checkUsername(username);
-  const roomValid = roomCheck.ok;
   const nameValid = nameCheck.ok;
   // Said as the person types; an empty field is not an error until they have typed something.
   const roomError = !roomCheck.ok && !roomCheck.empty ? roomCheck.message : null;
   const nameError = !nameCheck.ok && !nameCheck.empty ? nameCheck.message : null;
-  // Told before joining whether the room is being recorded.
-  const edgeUrl = useMemo(() => config.then((c) => c.edge.url), [config]);
-  const preview = useRoomPreview(edgeUrl, roomId, roomValid, invite?.token);
-  const recording = preview?.recording ?? null;
-  // A media node serves the room: its media device gets ready while the person looks at the preview.
-  const routerCapabilities = preview?.rtpCapabilities;
-  useEffect(() => {
-    if (routerCapabilities === undefined) return;
-    mark("lobby-router-known");
-    prepareDevice(routerCapabilities as RtpCapabilities);
-  }, [routerCapabilities]);
 
   const join = async () => {
     if (!roomValid || !nameValid || joining) return;
