@@ -577,6 +577,7 @@ export class SfuEngine implements MediaEngine {
         // the local consumer exists and be lost, so those are resumed once made.
         const made = replies.flatMap((reply) => (reply === undefined || reply instanceof Error ? [] : [reply.id]));
         const early = transport.connectionState === "new" && made.length > 0 ? this.#resumeConsumers(made) : null;
+        early?.catch(() => {}); // awaited below; not an unhandled rejection while the consumers are made
         const received = await this.#receiveBatch(batch, replies);
         if (early === null) {
           later.push(...received);
