@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // Benchmark: page load to first remote video frame decoded, in real headless Chromium.
 //
-//   node tests/bench/page-to-first-frame.ts [runs] [--sizes 2,4]   (default 7 runs per path and size, at least 5)
+//   node tests/bench/page-to-first-frame.ts [runs] [--sizes 2,4] [--lobby-ms N]   (default 7 runs per path and size, at least 5)
 //
 // For each run a fresh room: N-1 people are already in the call; one more page is opened at
 // the room's link, its lobby is filled in and "Join call" pressed as soon as the page lets it
@@ -29,13 +29,23 @@ import { startEdge, startSfuEdge } from "../support/edge.ts";
 import { insideNamespace } from "../support/netns.ts";
 import { stopAllChildren } from "../support/processes.ts";
 
-const positional = process.argv.slice(2).filter((arg, i, all) => !arg.startsWith("--") && all[i - 1] !== "--sizes");
+const positional = process.argv
+  .slice(2)
+  .filter((arg, i, all) => !arg.startsWith("--") && all[i - 1] !== "--sizes" && all[i - 1] !== "--lobby-ms");
 const runs = Math.max(5, Number(positional[0] ?? 7) || 7);
 const sizesArg = process.argv.indexOf("--sizes");
 const SIZES = (sizesArg > 0 ? String(process.argv[sizesArg + 1]) : "2,4")
   .split(",")
   .map(Number)
   .filter((n) => Number.isInteger(n) && n >= 2);
+const lobbyArg = process.argv.indexOf("--lobby-ms");
+/**
+ * How long the joiner looks at the lobby before pressing Join, from when the page lets it
+ * (default 0: at once). A person takes a second or more: what the lobby gets ready meanwhile
+ * (the room preview, the media device) shows in "Join pressed -> first remote frame", printed
+ * for every path.
+ */
+const LOBBY_MS = lobbyArg > 0 ? Math.max(0, Number(process.argv[lobbyArg + 1]) || 0) : 0;
 /** Enough room for the largest size (the SFU suite's edge allows 3). */
 const MAX_PARTICIPANTS = String(Math.max(...SIZES, 3));
 
@@ -186,6 +196,10 @@ async function callRun(
     // As soon as the document arrives: the name field is filled the moment it is on screen.
     await guest.page.goto(`${edgeUrl}/?room=${encodeURIComponent(room)}`, { waitUntil: "commit" });
     await guest.page.getByLabel("Your name").fill("Guest");
+    if (LOBBY_MS > 0) {
+      await guest.page.getByRole("button", { name: "Join call" }).waitFor();
+      await guest.page.waitForTimeout(LOBBY_MS);
+    }
     await guest.page.getByRole("button", { name: "Join call" }).click();
     const frames = await guest.page.evaluate(async (users: string[]) => {
       const seen = new Map<string, number>();
@@ -270,6 +284,16 @@ function printRun(name: string, size: number, list: CallRun[], baseline: number)
       `${`  frames from all ${size - 1} others`.padEnd(46)}${ms(all.median)}  ${ms(all.p99)}  ${ms(all.min)}   ratio ${(all.median / baseline).toFixed(2)}x baseline`,
     );
   }
+  const fromJoin = list.flatMap((r) => {
+    const pressed = r.phases["huddle:join-pressed"];
+    return pressed === undefined ? [] : [r.first - pressed];
+  });
+  if (fromJoin.length > 0) {
+    const join = summary(fromJoin);
+    console.log(
+      `${"  Join pressed -> first remote frame".padEnd(46)}${ms(join.median)}  ${ms(join.p99)}  ${ms(join.min)}`,
+    );
+  }
   console.log("  where the time goes (median ms since navigation start, and since the phase before):");
   const reached = PHASES.flatMap(({ key, label }) => {
     const values = list.map((r) => r.phases[key]).filter((v): v is number => v !== undefined);
@@ -332,7 +356,10 @@ async function main(): Promise<number> {
     }
 
     const base = summary(baseline);
-    console.log(`\npage load -> first remote video frame decoded (headless Chromium, fake camera, ${runs} runs each)`);
+    const pause = LOBBY_MS > 0 ? `; Join pressed ${LOBBY_MS} ms after the lobby let it, so read "Join pressed ->"` : "";
+    console.log(
+      `\npage load -> first remote video frame decoded (headless Chromium, fake camera, ${runs} runs each${pause})`,
+    );
     console.log(`${"path".padEnd(46)}  median       p99       min`);
     console.log(
       `${"baseline: 2 RTCPeerConnections in one page".padEnd(46)}${ms(base.median)}  ${ms(base.p99)}  ${ms(base.min)}`,
