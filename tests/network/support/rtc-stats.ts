@@ -104,6 +104,8 @@ export interface NetworkStats {
    * FEC (`useinbandfec=1`, so the encoder adds it under loss); null when we send no audio.
    */
   sendsOpusFec: boolean | null;
+  /** Audio packets this page sent again because a receiver asked (NACK), over all connections. */
+  audioResent: number;
 }
 
 /** Every open RTCPeerConnection's inbound media and selected candidate pair, read in the page. */
@@ -124,7 +126,7 @@ export function networkStats(page: Page): Promise<NetworkStats> {
         });
       }
     }
-    const out: NetworkStats = { video: [], audio: [], pairs: [], sendsOpusFec: null };
+    const out: NetworkStats = { video: [], audio: [], pairs: [], sendsOpusFec: null, audioResent: 0 };
     const pcs = (window as unknown as { __networkPcs?: RTCPeerConnection[] }).__networkPcs ?? [];
     for (const pc of pcs) {
       if (pc.connectionState === "closed") continue;
@@ -139,6 +141,7 @@ export function networkStats(page: Page): Promise<NetworkStats> {
       const targets = new Map(pc.getReceivers().map((receiver) => [receiver.track.id, receiver.jitterBufferTarget]));
       let receivesVideo = false;
       for (const r of reports.values()) {
+        if (r.type === "outbound-rtp" && r.kind === "audio") out.audioResent += num(r.retransmittedPacketsSent);
         if (r.type !== "inbound-rtp") continue;
         if (r.kind === "video") {
           receivesVideo = true;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { answerOpusNack } from "../../../web/src/call/audioRepairs.ts";
+import { answerOpusNack, withOpusNack } from "../../../web/src/call/audioRepairs.ts";
 
 // What mediasoup-client writes as the remote offer (note the trailing space after `nack`) and
 // what Chromium answers: Opus without NACK.
@@ -42,5 +42,30 @@ describe("answerOpusNack: the answer keeps the Opus NACK the offer asked for", (
   it("leaves an answer that already has it as it is", () => {
     const once = answerOpusNack(answer, offer);
     expect(answerOpusNack(once, offer)).toBe(once);
+  });
+});
+
+describe("withOpusNack: a browser's own description, with NACK on Opus (peer-to-peer)", () => {
+  it("adds the line under every Opus rtpmap, and nowhere else", () => {
+    const two = answer.replace(
+      "a=rtpmap:100 opus/48000/2\r\n",
+      "a=rtpmap:100 opus/48000/2\r\na=rtpmap:109 opus/48000/2\r\n",
+    );
+    const out = withOpusNack({ type: "offer", sdp: two });
+    expect(out.type).toBe("offer");
+    expect(out.sdp).toContain("a=rtpmap:100 opus/48000/2\r\na=rtcp-fb:100 nack\r\n");
+    expect(out.sdp).toContain("a=rtpmap:109 opus/48000/2\r\na=rtcp-fb:109 nack\r\n");
+    expect(out.sdp?.match(/a=rtcp-fb:\d+ nack/g)).toEqual([
+      "a=rtcp-fb:100 nack",
+      "a=rtcp-fb:109 nack",
+      "a=rtcp-fb:101 nack",
+    ]);
+  });
+
+  it("returns a description that has it, or has no SDP, as it is", () => {
+    const once = withOpusNack({ type: "answer", sdp: answer });
+    expect(withOpusNack(once)).toBe(once);
+    const rollback: RTCSessionDescriptionInit = { type: "rollback" };
+    expect(withOpusNack(rollback)).toBe(rollback);
   });
 });

@@ -1,4 +1,5 @@
 import { t } from "../i18n/index.ts";
+import { withOpusNack } from "./audioRepairs.ts";
 import { sentVideo } from "./sentVideo.ts";
 import type { LinkState, OutboundVideoStat, TrackSource } from "./types.ts";
 
@@ -182,7 +183,8 @@ export class PeerLink {
     if (this.#ignoreOffer) return;
     this.#settingRemoteAnswer = description.type === "answer";
     try {
-      await pc.setRemoteDescription(description); // rolls back our own offer when polite
+      // With Opus NACK added: lost audio is asked for and resent between the two browsers.
+      await pc.setRemoteDescription(withOpusNack(description)); // rolls back our own offer when polite
     } finally {
       this.#settingRemoteAnswer = false;
     }

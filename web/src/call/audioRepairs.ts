@@ -17,14 +17,29 @@ function opusWithNack(sdp: string): string[] {
  */
 export function answerOpusNack(answer: string, offer: string): string {
   let out = answer;
-  for (const pt of opusWithNack(offer)) {
-    if (hasNack(out, pt)) continue;
-    out = out.replace(
-      new RegExp(`^(a=rtpmap:${pt} opus/48000[^\\r\\n]*)(\\r?\\n)`, "gm"),
-      `$1$2a=rtcp-fb:${pt} nack$2`,
-    );
-  }
+  for (const pt of opusWithNack(offer)) out = addNack(out, pt);
   return out;
+}
+
+/** `sdp` with `a=rtcp-fb:PT nack` under Opus payload type `pt`'s rtpmap, unless it has it. */
+function addNack(sdp: string, pt: string): string {
+  if (hasNack(sdp, pt)) return sdp;
+  return sdp.replace(new RegExp(`^(a=rtpmap:${pt} opus/48000[^\\r\\n]*)(\\r?\\n)`, "gm"), `$1$2a=rtcp-fb:${pt} nack$2`);
+}
+
+/**
+ * A peer-to-peer description with NACK on every Opus payload type. Both ends are browsers, and
+ * libwebrtc writes no Opus NACK into an offer or an answer of its own, so neither would ever ask
+ * for lost audio again. libwebrtc takes an audio stream's NACK (keeping sent packets for resending,
+ * and asking for lost ones) from the remote description's codec, so each side sets the other's
+ * description with this applied.
+ */
+export function withOpusNack(description: RTCSessionDescriptionInit): RTCSessionDescriptionInit {
+  const sdp = description.sdp;
+  if (sdp === undefined) return description;
+  let out = sdp;
+  for (const match of sdp.matchAll(/^a=rtpmap:(\d+) opus\/48000/gim)) out = addNack(out, match[1] ?? "");
+  return out === sdp ? description : { type: description.type, sdp: out };
 }
 
 /**
