@@ -5,7 +5,10 @@
 // per join, the media node's CPU per participant; beside the same storm answered in-process by
 // mediasoup itself (tests/bench/local-sfu.ts), with ratios.
 //   node tests/bench/join-storm.ts [--sizes 10,25,50] [--audio-rate 10] [--video-fps 5] [--calls-in-flight 0]
-//     [--hold-ms 0]
+//     [--hold-ms 0] [--direct] [--threads 2]
+// (--threads: worker threads the participants are spread over, for both sides; 1 runs them all in
+//  this one, as before 2026-12-04: fifty of them then saturate it on their own)
+// (--direct: the participants' sockets go straight to the worker's workerd, past wrangler dev's proxy)
 // (edge-to-node calls = requests the node answered on peer routes and batches; probes are the room's)
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
@@ -14,9 +17,10 @@ import { type LoadResponse, mediaPaths as p, signedFetch } from "@huddle/protoco
 import * as mediasoup from "mediasoup";
 import { MEDIA_CODECS } from "../../media-node/src/codecs.ts";
 import { startEdge } from "../support/edge.ts";
-import { joinStorm, nodeRequests, type StormResult } from "../support/join-storm.ts";
+import { joinStorm, joinStormThreaded, nodeRequests, type StormResult } from "../support/join-storm.ts";
 import { startTestMediaNode } from "../support/media-nodes.ts";
 import { EdgeSignaling } from "../support/synthetic-participant.ts";
+import { directWorkerUrl } from "./edge-direct.ts";
 import { runBench, summary } from "./harness.ts";
 import { LocalRoom } from "./local-sfu.ts";
 
@@ -29,9 +33,13 @@ const { values: args } = parseArgs({
     "calls-in-flight": { type: "string" },
     /** The edge's MEDIA_NODE_HOLD_MS: 0 sends each expected consume and resume as it comes (no holding). */
     "hold-ms": { type: "string" },
+    /** Open the participants' sockets on the worker's own workerd listener, not wrangler dev's proxy. */
+    direct: { type: "boolean", default: false },
+    threads: { type: "string", default: "2" },
   },
 });
 const SIZES = args.sizes.split(",").map(Number);
+const THREADS = Number(args.threads);
 const MEDIA = { audioRate: Number(args["audio-rate"]), videoFps: Number(args["video-fps"]), timeoutMs: 240_000 };
 
 /** CPU time of a process (all its threads), in ms. */
@@ -53,7 +61,12 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 1500));
 
 async function main(): Promise<void> {
   const secret = randomBytes(16).toString("hex");
-  const media = await startTestMediaNode("media-node", secret, { echo: process.env.HUDDLE_STORM_ECHO === "1" });
+  const echo = process.env.HUDDLE_STORM_ECHO === "1";
+  // Echoed, the node also says which transports it closed by failure (info: ICE disconnected, DTLS).
+  const media = await startTestMediaNode("media-node", secret, {
+    echo,
+    ...(echo ? { env: { MEDIA_NODE_LOG_LEVEL: "info" } } : {}),
+  });
   const edge = await startEdge(
     "bench-storm",
     {
@@ -64,9 +77,9 @@ async function main(): Promise<void> {
       ...(args["calls-in-flight"] === undefined ? {} : { MEDIA_NODE_CALLS_IN_FLIGHT: args["calls-in-flight"] }),
       ...(args["hold-ms"] === undefined ? {} : { MEDIA_NODE_HOLD_MS: args["hold-ms"] }),
     },
-    { privateAssets: true, echo: process.env.HUDDLE_STORM_ECHO === "1" },
+    { privateAssets: true, echo },
   );
-  const wsUrl = edge.url.replace(/^http/, "ws");
+  const wsUrl = (args.direct ? await directWorkerUrl(edge) : edge.url).replace(/^http/, "ws");
   const load = async () => (await (await signedFetch(secret, new URL(p.load, media.url))).json()) as LoadResponse;
   const nodePid = media.child.process.pid ?? 0;
   const workerPid = (await load()).workers[0]?.pid ?? 0;
@@ -93,14 +106,17 @@ async function main(): Promise<void> {
         const calls0 = await nodeRequests(media.url, secret);
         const node0 = cpuMs(nodePid);
         const worker0 = cpuMs(workerPid);
-        const storm = await joinStorm(n, room, () => EdgeSignaling.open(wsUrl, room), MEDIA);
+        const storm =
+          THREADS > 1
+            ? await joinStormThreaded(n, room, THREADS, { wsUrl }, MEDIA)
+            : await joinStorm(n, room, () => EdgeSignaling.open(wsUrl, room), MEDIA);
         ours = {
           storm,
           nodeCpuMs: cpuMs(nodePid) - node0,
           workerCpuMs: cpuMs(workerPid) - worker0,
           nodeCalls: (await nodeRequests(media.url, secret)) - calls0,
         };
-        for (const participant of storm.participants) participant.close();
+        await storm.close();
       } catch (error) {
         // A size that does not complete is a result too: printed, and the run fails at the end.
         failures.push(`N=${n} (ours): ${(error as Error).message.slice(0, 4000)}`);
@@ -112,9 +128,12 @@ async function main(): Promise<void> {
         const local = new LocalRoom(router, server);
         const w0 = cpuMs(worker.pid);
         try {
-          const baseStorm = await joinStorm(n, "local", async () => local.connect(), MEDIA);
+          const baseStorm =
+            THREADS > 1
+              ? await joinStormThreaded(n, "local", THREADS, { connect: () => local.connect() }, MEDIA)
+              : await joinStorm(n, "local", async () => local.connect(), MEDIA);
           base = { storm: baseStorm, workerCpuMs: cpuMs(worker.pid) - w0 };
-          for (const participant of baseStorm.participants) participant.close();
+          await baseStorm.close();
         } finally {
           router.close();
           local.close();
@@ -138,10 +157,10 @@ async function main(): Promise<void> {
 
   const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : "-");
   console.log(
-    `\njoin storm: N synthetic participants (werift + mediasoup-client) join one room at once, each sending audio (${MEDIA.audioRate} packets/s) and video (${MEDIA.videoFps} fps, a key frame each second);`,
+    `\njoin storm: N synthetic participants (werift + mediasoup-client, over ${THREADS} thread${THREADS === 1 ? "" : "s"}) join one room at once, each sending audio (${MEDIA.audioRate} packets/s) and video (${MEDIA.videoFps} fps, a key frame each second);`,
   );
   console.log(
-    "time = from the storm's start until a participant receives RTP of both kinds from every other; ours = edge (wrangler dev) + media node, base = mediasoup in-process\n",
+    `time = from the storm's start until a participant receives RTP of both kinds from every other; ours = edge (${args.direct ? "workerd, past wrangler dev's proxy" : "wrangler dev"}) + media node, base = mediasoup in-process\n`,
   );
   const header = [
     "N",

@@ -47,6 +47,8 @@ export interface ParticipantSignaling {
   on<T extends ServerMessageType>(type: T, listener: (data: ServerData<T>) => void): void;
   /** Sends one message and resolves with the `count` replies that carry its requestId. */
   requestEach<T extends ClientMessageType>(type: T, data: ClientData<T>, count: number): Promise<ServerMessage[]>;
+  /** How the connection ended when it ended by itself (not by close()): its close code, and when. */
+  readonly ended?: { code: number; at: number };
   close(): void;
 }
 
@@ -71,6 +73,8 @@ export class EdgeSignaling implements ParticipantSignaling {
   #next = 0;
   /** Client messages sent (for the storm's per-join figures). */
   sent = 0;
+  ended?: { code: number; at: number };
+  #closing = false;
 
   private constructor(ws: WebSocket) {
     this.#ws = ws;
@@ -92,6 +96,7 @@ export class EdgeSignaling implements ParticipantSignaling {
     ws.addEventListener("close", (event) => {
       // The close code says who ended it: 1006 the connection broke, 1011 the room failed, 40xx the edge's choice.
       const why = `the socket closed (${event.code}${event.reason === "" ? "" : ` ${event.reason}`})`;
+      if (!this.#closing) this.ended = { code: event.code, at: performance.now() };
       for (const pending of this.#pending.values()) pending.reject(new Error(why));
       this.#pending.clear();
     });
@@ -140,6 +145,7 @@ export class EdgeSignaling implements ParticipantSignaling {
   }
 
   close(): void {
+    this.#closing = true;
     this.#ws.close();
   }
 }
