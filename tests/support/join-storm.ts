@@ -29,6 +29,12 @@ export function missing(p: SyntheticParticipant, everyone: readonly string[]): s
   return everyone.filter((u) => u !== p.username && (from.get(u)?.size ?? 0) < 2);
 }
 
+/** When `p` received the last of everyone's media (performance.now()), or undefined while it misses someone. */
+export function completedAt(p: SyntheticParticipant, everyone: readonly string[]): number | undefined {
+  if (missing(p, everyone).length > 0) return undefined;
+  return Math.max(...[...p.received.values()].map((r) => r.firstAt ?? Number.POSITIVE_INFINITY));
+}
+
 /**
  * What the participants not in `complete` miss, and what went wrong for those they miss (their
  * own problems: a refused produce, ...): "" when none is incomplete.
@@ -108,8 +114,8 @@ export async function joinStorm(
   // Polls the counters werift's receive callbacks keep: the storm is over when nobody misses anyone.
   while (complete.size < n) {
     for (const p of participants) {
-      if (complete.has(p) || missing(p, names).length > 0) continue;
-      const last = Math.max(...[...p.received.values()].map((r) => r.firstAt ?? Number.POSITIVE_INFINITY));
+      const last = complete.has(p) ? undefined : completedAt(p, names);
+      if (last === undefined) continue;
       complete.set(p, last - started);
       messages.set(p, p.messagesSent);
     }
@@ -151,9 +157,10 @@ export async function joinStormThreaded(
   options: StormOptions = {},
 ): Promise<StormResult> {
   const names = stormNames(n);
-  const workers = Array.from({ length: Math.max(1, Math.min(threads, n)) }, (_, t) => {
+  const count = Math.max(1, Math.min(threads, n));
+  const workers = Array.from({ length: count }, (_, t) => {
     const data: StormThreadData = {
-      names: names.filter((_, i) => i % threads === t),
+      names: names.filter((_, i) => i % count === t),
       everyone: names,
       roomId,
       options,

@@ -5,7 +5,7 @@
 // (performance.timeOrigin + performance.now()), since each thread has its own time origin.
 import { parentPort, workerData } from "node:worker_threads";
 import type { ClientData, ClientMessageType, ServerData, ServerMessage, ServerMessageType } from "@huddle/protocol";
-import { describeIncomplete, missing } from "./join-storm.ts";
+import { completedAt, describeIncomplete } from "./join-storm.ts";
 import {
   EdgeSignaling,
   type ParticipantSignaling,
@@ -111,9 +111,9 @@ async function go(startedAt: number): Promise<void> {
   // Polls the counters werift's receive callbacks keep, as joinStorm does in one thread.
   watching = setInterval(() => {
     for (const p of participants) {
-      if (complete.has(p) || missing(p, data.everyone).length > 0) continue;
+      const last = complete.has(p) ? undefined : completedAt(p, data.everyone);
+      if (last === undefined) continue;
       complete.add(p);
-      const last = Math.max(...[...p.received.values()].map((r) => r.firstAt ?? Number.POSITIVE_INFINITY));
       post({ kind: "complete", name: p.username, ms: epoch(last) - startedAt, messages: p.messagesSent });
     }
   }, 50);

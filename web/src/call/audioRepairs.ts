@@ -5,9 +5,14 @@ function hasNack(sdp: string, pt: string): boolean {
   return new RegExp(`^a=rtcp-fb:${pt} nack *\\r?$`, "m").test(sdp);
 }
 
+/** The Opus payload types of an SDP. */
+function opusPayloadTypes(sdp: string): string[] {
+  return [...sdp.matchAll(/^a=rtpmap:(\d+) opus\/48000/gim)].map((m) => m[1] ?? "");
+}
+
 /** The Opus payload types of an SDP that ask for NACK. */
 function opusWithNack(sdp: string): string[] {
-  return [...sdp.matchAll(/^a=rtpmap:(\d+) opus\/48000/gim)].map((m) => m[1] ?? "").filter((pt) => hasNack(sdp, pt));
+  return opusPayloadTypes(sdp).filter((pt) => hasNack(sdp, pt));
 }
 
 /**
@@ -38,7 +43,7 @@ export function withOpusNack(description: RTCSessionDescriptionInit): RTCSession
   const sdp = description.sdp;
   if (sdp === undefined) return description;
   let out = sdp;
-  for (const match of sdp.matchAll(/^a=rtpmap:(\d+) opus\/48000/gim)) out = addNack(out, match[1] ?? "");
+  for (const pt of opusPayloadTypes(sdp)) out = addNack(out, pt);
   return out === sdp ? description : { type: description.type, sdp: out };
 }
 
